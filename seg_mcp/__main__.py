@@ -1,0 +1,3 @@
+from seg_mcp.cli import main
+
+raise SystemExit(main())

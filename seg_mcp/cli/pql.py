@@ -1,0 +1,16 @@
+"""`seg-mcp pql`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pql", help="(not built yet)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("seg-mcp pql is not built yet.", file=sys.stderr)
+    return 2

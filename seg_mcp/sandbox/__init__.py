@@ -1,0 +1,1 @@
+"""The local Segmentation Service: an ASGI app over DuckDB."""
