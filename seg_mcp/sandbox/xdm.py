@@ -82,8 +82,14 @@ class XdmField:
         return None
 
 
-def _s(name: str, description: str = "", *, enum: tuple[str, ...] = (), fmt: str | None = None,
-       title: str = "") -> XdmField:
+def _s(
+    name: str,
+    description: str = "",
+    *,
+    enum: tuple[str, ...] = (),
+    fmt: str | None = None,
+    title: str = "",
+) -> XdmField:
     return XdmField(name, "string", title=title, description=description, enum=enum, format=fmt)
 
 
@@ -92,38 +98,51 @@ def _obj(name: str, description: str, *fields: XdmField, title: str = "") -> Xdm
 
 
 def _measure(name: str, description: str) -> XdmField:
-    return _obj(name, description, XdmField("value", "number", description="The quantity measured."))
+    return _obj(
+        name, description, XdmField("value", "number", description="The quantity measured.")
+    )
 
 
 IDENTITY_ITEM = _obj(
-    "items", "One identity of the profile in this namespace.",
+    "items",
+    "One identity of the profile in this namespace.",
     _s("id", "The identity value, e.g. an ECID or an email address."),
-    XdmField("primary", "boolean", description="Whether this is the primary identity of the record."),
+    XdmField(
+        "primary", "boolean", description="Whether this is the primary identity of the record."
+    ),
 )
 
 PROFILE_FIELDS: tuple[XdmField, ...] = (
     _s("_id", "Unique identifier of the profile record.", title="Identifier"),
     XdmField(
-        "identityMap", "map", title="Identity map",
-        description="Identities of the profile keyed by identity namespace (ECID, Email, CRMID, ...).",
+        "identityMap",
+        "map",
+        title="Identity map",
+        description="Identities of the profile keyed by namespace (ECID, Email, CRMID, ...).",
         values=XdmField("values", "array", items=IDENTITY_ITEM),
     ),
     _obj(
-        "person", "An individual actor, contact, or owner.",
+        "person",
+        "An individual actor, contact, or owner.",
         _obj(
-            "name", "The full name of the person.",
+            "name",
+            "The full name of the person.",
             _s("firstName", "The first (given) name."),
             _s("lastName", "The last (family) name."),
             _s("fullName", "The full name, as it is written."),
         ),
         XdmField("birthDate", "date", description="The full date a person was born."),
         XdmField("birthYear", "int", description="The year a person was born."),
-        _s("gender", "Gender identity of the person.",
-           enum=("male", "female", "not_specified", "non_specific")),
+        _s(
+            "gender",
+            "Gender identity of the person.",
+            enum=("male", "female", "not_specified", "non_specific"),
+        ),
         title="Person",
     ),
     _obj(
-        "homeAddress", "A postal address of the person's home.",
+        "homeAddress",
+        "A postal address of the person's home.",
         _s("street1", "The primary street level information."),
         _s("city", "The name of the city."),
         _s("stateProvince", "The state or province, e.g. CA."),
@@ -133,7 +152,8 @@ PROFILE_FIELDS: tuple[XdmField, ...] = (
         title="Home address",
     ),
     _obj(
-        "workAddress", "A postal address of the person's workplace.",
+        "workAddress",
+        "A postal address of the person's workplace.",
         _s("city", "The name of the city."),
         _s("stateProvince", "The state or province."),
         _s("countryCode", "The two-character ISO 3166-1 alpha-2 code of the country."),
@@ -141,18 +161,21 @@ PROFILE_FIELDS: tuple[XdmField, ...] = (
         title="Work address",
     ),
     _obj(
-        "personalEmail", "A personal email address.",
+        "personalEmail",
+        "A personal email address.",
         _s("address", "The email address.", fmt="email"),
         _s("status", "The state of the address.", enum=("active", "incomplete", "blacklisted")),
         title="Personal email",
     ),
     _obj(
-        "mobilePhone", "The mobile phone number.",
+        "mobilePhone",
+        "The mobile phone number.",
         _s("number", "The phone number."),
         title="Mobile phone",
     ),
     _obj(
-        "loyalty", "Loyalty program details.",
+        "loyalty",
+        "Loyalty program details.",
         _s("loyaltyID", "The loyalty program identifier."),
         _s("tier", "The loyalty tier.", enum=("bronze", "silver", "gold", "platinum")),
         XdmField("points", "number", description="The current points balance."),
@@ -160,14 +183,16 @@ PROFILE_FIELDS: tuple[XdmField, ...] = (
         title="Loyalty",
     ),
     _obj(
-        "_repo", "System metadata of the record.",
+        "_repo",
+        "System metadata of the record.",
         XdmField("createDate", "date-time", description="When the record was created."),
         XdmField("modifyDate", "date-time", description="When the record was last modified."),
     ),
 )
 
 PRODUCT_LIST_ITEM = _obj(
-    "items", "A product of the event.",
+    "items",
+    "A product of the event.",
     _s("SKU", "Stock keeping unit of the product."),
     _s("name", "Display name of the product."),
     XdmField("quantity", "int", description="Number of units."),
@@ -179,28 +204,39 @@ EVENT_FIELDS: tuple[XdmField, ...] = (
     _s("_id", "Unique identifier of the event."),
     XdmField("timestamp", "date-time", description="The time the event happened (UTC)."),
     _s(
-        "eventType", "The primary event type of the record.",
+        "eventType",
+        "The primary event type of the record.",
         enum=(
-            "web.webpagedetails.pageViews", "commerce.productViews", "commerce.productListAdds",
-            "commerce.checkouts", "commerce.purchases", "directMarketing.emailOpened",
+            "web.webpagedetails.pageViews",
+            "commerce.productViews",
+            "commerce.productListAdds",
+            "commerce.checkouts",
+            "commerce.purchases",
+            "directMarketing.emailOpened",
             "directMarketing.emailClicked",
         ),
     ),
     _obj(
-        "web", "Web details of the event.",
+        "web",
+        "Web details of the event.",
         _obj(
-            "webPageDetails", "Details of the web page viewed.",
+            "webPageDetails",
+            "Details of the web page viewed.",
             _s("name", "Name of the page."),
             _s("URL", "URL of the page.", fmt="uri"),
             XdmField("isHomePage", "boolean", description="Whether the page is the home page."),
             _measure("pageViews", "A view of the page."),
         ),
-        _obj("webReferrer", "The referrer of the page view.", _s("URL", "Referrer URL.", fmt="uri")),
+        _obj(
+            "webReferrer", "The referrer of the page view.", _s("URL", "Referrer URL.", fmt="uri")
+        ),
     ),
     _obj(
-        "commerce", "Commerce details of the event.",
+        "commerce",
+        "Commerce details of the event.",
         _obj(
-            "order", "The order placed.",
+            "order",
+            "The order placed.",
             XdmField("priceTotal", "number", description="Total price of the order."),
             _s("currencyCode", "ISO 4217 currency code of the order."),
             _s("purchaseID", "Unique identifier of the purchase."),
@@ -211,28 +247,34 @@ EVENT_FIELDS: tuple[XdmField, ...] = (
         _measure("checkouts", "A checkout was started."),
     ),
     XdmField(
-        "productListItems", "array", description="The products of the event.",
+        "productListItems",
+        "array",
+        description="The products of the event.",
         items=PRODUCT_LIST_ITEM,
     ),
     _obj(
-        "channel", "The marketing channel of the event.",
+        "channel",
+        "The marketing channel of the event.",
         _s("_id", "Channel identifier URI."),
         _s("_type", "Channel type URI."),
         _s("mediaType", "Media type: owned, earned or paid."),
     ),
     _obj(
-        "device", "The device of the event.",
+        "device",
+        "The device of the event.",
         _s("type", "Device type: mobile, tablet, desktop."),
         _s("manufacturer", "Device manufacturer."),
         _s("model", "Device model."),
     ),
     _obj(
-        "marketing", "Marketing attribution of the event.",
+        "marketing",
+        "Marketing attribution of the event.",
         _s("trackingCode", "Campaign tracking code."),
         _s("campaignName", "Name of the campaign."),
     ),
     _obj(
-        "directMarketing", "Direct marketing (email) details.",
+        "directMarketing",
+        "Direct marketing (email) details.",
         _measure("opens", "An email was opened."),
         _measure("clicks", "A link in an email was clicked."),
     ),
@@ -276,14 +318,23 @@ def event_columns(event: XdmField = EVENT_ROOT) -> list[tuple[str, str]]:
     """(column name, DuckDB type) of the experience_events table: `_id`, `profile_id`,
     `timestamp`, `eventType`, then the other declared fields."""
     head = ["_id", "timestamp", "eventType"]
-    cols = [("_id", "VARCHAR"), (EVENT_PROFILE_COLUMN, "VARCHAR"),
-            ("timestamp", "TIMESTAMP"), ("eventType", "VARCHAR")]
+    cols = [
+        ("_id", "VARCHAR"),
+        (EVENT_PROFILE_COLUMN, "VARCHAR"),
+        ("timestamp", "TIMESTAMP"),
+        ("eventType", "VARCHAR"),
+    ]
     cols += [(c.name, duckdb_type(c)) for c in event.fields if c.name not in head]
     return cols
 
 
-def _table_ddl(qualified: str, columns: list[tuple[str, str]], *, pk: str | None = None,
-               replace_table: bool = False) -> str:
+def _table_ddl(
+    qualified: str,
+    columns: list[tuple[str, str]],
+    *,
+    pk: str | None = None,
+    replace_table: bool = False,
+) -> str:
     verb = "CREATE OR REPLACE TABLE" if replace_table else "CREATE TABLE IF NOT EXISTS"
     parts = []
     for name, typ in columns:
@@ -296,26 +347,38 @@ def qualified(schema: str | None, table: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(table)}" if schema else quote_ident(table)
 
 
-def profiles_ddl(schema: str | None, profile: XdmField = PROFILE_ROOT, *,
-                 replace_table: bool = False) -> str:
-    return _table_ddl(qualified(schema, PROFILES_TABLE), profile_columns(profile),
-                      pk=PROFILE_ID_COLUMN, replace_table=replace_table)
+def profiles_ddl(
+    schema: str | None, profile: XdmField = PROFILE_ROOT, *, replace_table: bool = False
+) -> str:
+    return _table_ddl(
+        qualified(schema, PROFILES_TABLE),
+        profile_columns(profile),
+        pk=PROFILE_ID_COLUMN,
+        replace_table=replace_table,
+    )
 
 
-def events_ddl(schema: str | None, event: XdmField = EVENT_ROOT, *,
-               replace_table: bool = False) -> str:
-    return _table_ddl(qualified(schema, EVENTS_TABLE), event_columns(event),
-                      replace_table=replace_table)
+def events_ddl(
+    schema: str | None, event: XdmField = EVENT_ROOT, *, replace_table: bool = False
+) -> str:
+    return _table_ddl(
+        qualified(schema, EVENTS_TABLE), event_columns(event), replace_table=replace_table
+    )
 
 
 def membership_ddl(schema: str | None) -> str:
-    cols = [("profile_id", "VARCHAR"), ("segment_id", "VARCHAR"), ("status", "VARCHAR"),
-            ("last_qualification_time", "TIMESTAMP")]
+    cols = [
+        ("profile_id", "VARCHAR"),
+        ("segment_id", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("last_qualification_time", "TIMESTAMP"),
+    ]
     return _table_ddl(qualified(schema, MEMBERSHIP_TABLE), cols)
 
 
-def data_tables_ddl(schema: str | None, profile: XdmField = PROFILE_ROOT,
-                    event: XdmField = EVENT_ROOT) -> list[str]:
+def data_tables_ddl(
+    schema: str | None, profile: XdmField = PROFILE_ROOT, event: XdmField = EVENT_ROOT
+) -> list[str]:
     """DDL of the three data tables of the contract layout, in `schema` (None: current schema).
 
     The compiler's tests create the layout with exactly these statements.
@@ -382,28 +445,46 @@ def field_from_json_schema(name: str, js: dict[str, Any]) -> XdmField:
     xdm = js.get("meta:xdmType")
     desc = str(js.get("description", ""))
     title = str(js.get("title", ""))
-    if xdm == "map" or (js.get("type") == "object" and "additionalProperties" in js
-                        and "properties" not in js):
-        return XdmField(name, "map", title=title, description=desc,
-                        values=field_from_json_schema("values", js["additionalProperties"]))
+    if xdm == "map" or (
+        js.get("type") == "object" and "additionalProperties" in js and "properties" not in js
+    ):
+        return XdmField(
+            name,
+            "map",
+            title=title,
+            description=desc,
+            values=field_from_json_schema("values", js["additionalProperties"]),
+        )
     if xdm == "object" or js.get("type") == "object":
         kids = tuple(field_from_json_schema(k, v) for k, v in js.get("properties", {}).items())
         return XdmField(name, "object", title=title, description=desc, fields=kids)
     if xdm == "array" or js.get("type") == "array":
-        return XdmField(name, "array", title=title, description=desc,
-                        items=field_from_json_schema("items", js.get("items", {})))
+        return XdmField(
+            name,
+            "array",
+            title=title,
+            description=desc,
+            items=field_from_json_schema("items", js.get("items", {})),
+        )
     if xdm in _SCALAR_DUCKDB:
         typ = xdm
     else:
         typ = {"integer": "long", "number": "number", "boolean": "boolean"}.get(
-            str(js.get("type")), "string")
+            str(js.get("type")), "string"
+        )
         if js.get("format") == "date-time":
             typ = "date-time"
         elif js.get("format") == "date":
             typ = "date"
     fmt = js.get("format") if typ == "string" else None
-    return XdmField(name, typ, title=title, description=desc,  # type: ignore[arg-type]
-                    enum=tuple(js.get("enum", ())), format=fmt)
+    return XdmField(
+        name,
+        typ,
+        title=title,
+        description=desc,  # type: ignore[arg-type]
+        enum=tuple(js.get("enum", ())),
+        format=fmt,
+    )
 
 
 def root_from_union_schema(js: dict[str, Any], name: str) -> XdmField:
@@ -423,8 +504,14 @@ class FieldConflict(ValueError):
         self.path, self.declared, self.found = path, declared, found
 
 
-_WIDEN = {("int", "long"): "long", ("long", "int"): "long", ("int", "number"): "number",
-          ("number", "int"): "number", ("long", "number"): "number", ("number", "long"): "number"}
+_WIDEN = {
+    ("int", "long"): "long",
+    ("long", "int"): "long",
+    ("int", "number"): "number",
+    ("number", "int"): "number",
+    ("long", "number"): "number",
+    ("number", "long"): "number",
+}
 
 
 def merge(base: XdmField, extra: XdmField, path: str = "") -> XdmField:
