@@ -1,0 +1,241 @@
+"""The client core: one request pipeline that every typed method goes through.
+
+For each call: resolve the sandbox to its credential (or refuse it before any network I/O), render
+the path, validate and serialise the body, then send with the standard headers
+
+    Authorization: Bearer <token>      x-api-key: <client id>      x-gw-ims-org-id: <org>
+    x-sandbox-name: <sandbox>          x-request-id: <fresh per attempt>
+    Accept: application/json           Content-Type: application/json (with a body)
+
+retrying per `RetryPolicy`, re-fetching the token once on a 401, and finally parsing the body into
+the operation's model or raising an `APIError`.
+
+The transport is the caller's: `httpx2.AsyncHTTPTransport` (the default) for Adobe,
+`httpx2.ASGITransport(app)` for the in-process local sandbox, `httpx2.MockTransport` in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from types import TracebackType
+from typing import Any, Self
+
+import httpx2
+from pydantic import ValidationError
+
+from seg_mcp.aep.credentials import Credential, SandboxScope
+from seg_mcp.aep.error_body import error_from_response
+from seg_mcp.aep.errors import AEPError, ResponseFormatError
+from seg_mcp.aep.operation import Operation, describe_validation_error
+from seg_mcp.aep.retry import RetryPolicy
+
+__all__ = ["DEFAULT_TIMEOUT", "BaseAEPClient"]
+
+logger = logging.getLogger("seg_mcp.aep")
+
+DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+
+
+def _user_agent() -> str:
+    try:
+        return f"seg-mcp/{metadata.version('seg-mcp')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "seg-mcp"
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class BaseAEPClient:
+    """Holds the HTTP client, the sandbox scope and the retry policy; sends operations."""
+
+    def __init__(
+        self,
+        credentials: Sequence[Credential] | SandboxScope,
+        *,
+        default_sandbox: str | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        if isinstance(credentials, SandboxScope):
+            if default_sandbox is not None:
+                raise ValueError("pass default_sandbox to the SandboxScope, not to the client")
+            self.scope = credentials
+        else:
+            self.scope = SandboxScope(credentials, default_sandbox)
+        self.retry = retry or RetryPolicy()
+        if http_client is not None:
+            if transport is not None:
+                raise ValueError("pass either transport or http_client, not both")
+            self._http = http_client
+            self._owns_http = False
+        else:
+            self._http = httpx2.AsyncClient(transport=transport, timeout=timeout)
+            self._owns_http = True
+        self._user_agent = _user_agent()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(sandboxes={list(self.scope.allowed)!r}, "
+            f"default_sandbox={self.scope.default_sandbox!r})"
+        )
+
+    # -- scope ---------------------------------------------------------------------------------
+
+    @property
+    def sandboxes(self) -> tuple[str, ...]:
+        """Every sandbox this client may act in."""
+        return self.scope.allowed
+
+    @property
+    def default_sandbox(self) -> str:
+        return self.scope.default_sandbox
+
+    def credential_for(self, sandbox: str | None = None) -> Credential:
+        return self.scope.resolve(sandbox)[1]
+
+    # -- the pipeline --------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        op: Operation,
+        *,
+        sandbox: str | None,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        sandbox_name, credential = self.scope.resolve(sandbox)
+        url = credential.platform_url + op.service.value + op.render_path(path or {})
+        params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
+        content = op.encode_body(body)
+        response = await self._send(op, credential, sandbox_name, url, params, content)
+        return self._parse(op, response, credential)
+
+    async def _send(
+        self,
+        op: Operation,
+        credential: Credential,
+        sandbox: str,
+        url: str,
+        params: dict[str, str],
+        content: bytes | None,
+    ) -> httpx2.Response:
+        headers = {
+            "Accept": op.accept,
+            "User-Agent": self._user_agent,
+            "x-api-key": credential.api_key,
+            "x-gw-ims-org-id": credential.org_id,
+            "x-sandbox-name": sandbox,
+            **op.headers,
+        }
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        provider = credential.token_provider
+        http = self._http
+
+        async def send_once(token: str) -> httpx2.Response:
+            headers["Authorization"] = f"Bearer {token}"
+            headers["x-request-id"] = uuid.uuid4().hex
+            request = http.build_request(
+                op.http_method, url, params=params, content=content, headers=headers
+            )
+            return await http.send(request)
+
+        async def attempt() -> httpx2.Response:
+            token = await provider.get_token(http)
+            response = await send_once(token)
+            if response.status_code == 401 and provider.invalidate(token):
+                logger.info("%s: access token rejected (401); fetching a new one", op.operation_id)
+                await response.aclose()
+                response = await send_once(await provider.get_token(http))
+            return response
+
+        started = time.perf_counter()
+        response = await self.retry.run(
+            attempt, idempotent=bool(op.idempotent), target=f"{op.http_method} {url}"
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.1f ms (sandbox %s, request id %s)",
+                op.http_method,
+                response.request.url.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                sandbox,
+                response.request.headers.get("x-request-id"),
+            )
+        return response
+
+    def _parse(self, op: Operation, response: httpx2.Response, credential: Credential) -> Any:
+        if not response.is_success:
+            raise self._api_error(response, credential)
+        content = response.content
+        if op.response is None:
+            return None
+        if not content.strip():
+            if op.response_optional:
+                return None
+            raise ResponseFormatError(
+                f"{op.operation_id}: HTTP {response.status_code} came with an empty body",
+                status=response.status_code,
+                request_id=response.request.headers.get("x-request-id"),
+            )
+        try:
+            return op.response_adapter.validate_json(content)
+        except ValidationError as exc:
+            raise ResponseFormatError(
+                self.redact(
+                    f"{op.operation_id}: the HTTP {response.status_code} body does not parse: "
+                    f"{describe_validation_error(exc)}"
+                ),
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id")
+                or response.request.headers.get("x-request-id"),
+                hint="the service answered in an unexpected shape; report it with the request id",
+            ) from None
+
+    def _api_error(self, response: httpx2.Response, credential: Credential) -> AEPError:
+        hint = None
+        if response.status_code == 401 and not credential.token_provider.can_refresh:
+            hint = (
+                "the static access token was rejected (expired or for another org); get a new "
+                "token or configure client credentials"
+            )
+        return error_from_response(response, redact=self.redact, now=time.time(), hint=hint)
+
+    # -- secrets -------------------------------------------------------------------------------
+
+    def redact(self, text: str) -> str:
+        """Replace every secret this client holds (client secrets, tokens) in `text`."""
+        for credential in self.scope.credentials:
+            for secret in credential.token_provider.secrets():
+                if secret and secret in text:
+                    text = text.replace(secret, "[redacted]")
+        return text

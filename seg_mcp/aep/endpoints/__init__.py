@@ -1,0 +1,1 @@
+"""One module per endpoint family: its `Operation`s and a mixin with the typed methods."""

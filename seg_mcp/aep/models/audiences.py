@@ -1,0 +1,140 @@
+"""Audiences: `/audiences`, `/audiences/{AUDIENCE_ID}`, `/audiences/bulk-get`.
+
+One `Audience` model covers both Platform-generated (`type: "SegmentDefinition"`) and external
+audiences (`"ExternalSegment"` in the docs and every example, `"ExternalAudience"` in the spec's
+enum: reference §13.2), so `type` is a plain string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from seg_mcp.aep.models.common import (
+    AEPModel,
+    BulkGetResponse,
+    DataGovernancePolicy,
+    EvaluationInfo,
+    Expression,
+    Link,
+    SandboxRef,
+    SchemaRef,
+    bulk_entry,
+)
+
+__all__ = [
+    "Audience",
+    "AudienceInput",
+    "AudienceList",
+    "AudienceListLinks",
+    "AudiencesPage",
+    "BulkGetAudiencesResponse",
+]
+
+
+class Audience(AEPModel):
+    id: str | None = None
+    audience_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None  # SegmentDefinition | ExternalSegment | ExternalAudience
+    namespace: str | None = None  # AEPSegments, AAM, AAMSegments, AAMTraits, ...
+    origin_name: str | None = None  # REAL_TIME_CUSTOMER_PROFILE, CUSTOM_UPLOAD, ...
+    lifecycle_state: str | None = None  # draft | published | inactive | archived
+    expression: Expression | None = None
+    schema_: SchemaRef | None = Field(default=None, alias="schema")
+    evaluation_info: EvaluationInfo | None = None
+    merge_policy_id: str | None = None
+    profile_instance_id: str | None = None
+    ims_org_id: str | None = None
+    sandbox: SandboxRef | None = None
+    data_governance_policy: DataGovernancePolicy | None = None
+    is_system: bool | None = None
+    labels: list[str] | None = None
+    ttl_in_days: int | None = None
+    dataset_id: str | None = None
+    audience_meta: dict[str, Any] | None = None
+    linked_audience_ref: dict[str, Any] | None = None
+    source_id: str | None = None
+    dependents: list[str] | None = None
+    dependencies: list[str] | None = None
+    defined_on: list[dict[str, Any]] | None = None
+    etag: str | None = Field(default=None, alias="_etag")
+    state: str | None = None
+    save_segment_membership: bool | None = None
+    override_performance_warnings: bool | None = None
+    created_by: str | None = None
+    last_modified_by: str | None = None
+    creation_time: int | None = None  # epoch ms (some examples show µs)
+    create_epoch: int | None = None  # epoch s
+    update_time: int | None = None  # epoch ms
+    update_epoch: int | None = None  # epoch s
+
+    @property
+    def current_lifecycle_state(self) -> str | None:
+        """`lifecycleState`, or the `lifecycle` / `lifecycleStatus` spellings some examples use."""
+        if self.lifecycle_state is not None:
+            return self.lifecycle_state
+        extra = self.model_extra or {}
+        value = extra.get("lifecycle", extra.get("lifecycleStatus"))
+        return None if value is None else str(value)
+
+
+class AudienceInput(AEPModel):
+    """Body of create (POST) and replace (PUT); Platform or external audience fields."""
+
+    name: str
+    description: str | None = None
+    type: str | None = None
+    expression: Expression | None = None
+    schema_: SchemaRef | None = Field(default=None, alias="schema")
+    profile_instance_id: str | None = None
+    audience_id: str | None = None
+    namespace: str | None = None
+    origin_name: str | None = None
+    lifecycle_state: str | None = None
+    dataset_id: str | None = None
+    labels: list[str] | None = None
+    ttl_in_days: int | None = None
+    audience_meta: dict[str, Any] | None = None
+    linked_audience_ref: dict[str, Any] | None = None
+    evaluation_info: EvaluationInfo | None = None
+
+
+class AudiencesPage(AEPModel):
+    total_count: int | None = None
+    total_pages: int | None = None
+    sort_field: str | None = None
+    sort: str | None = None
+    page_size: int | None = None
+    limit: int | None = None
+    start: int | None = None
+    #: The `start` value of the next page.
+    next: int | None = None
+
+
+class AudienceListLinks(AEPModel):
+    next: Link | str | None = None  # {} or "" when there is no next page
+
+
+class AudienceList(AEPModel):
+    children: list[Audience] = Field(default_factory=list)
+    page: AudiencesPage | None = Field(default=None, alias="_page")
+    links: AudienceListLinks | None = Field(default=None, alias="_links")
+
+    @property
+    def paging(self) -> AudiencesPage | None:
+        """`_page`, or `_pages` as the spec's own example spells it."""
+        if self.page is not None:
+            return self.page
+        raw = (self.model_extra or {}).get("_pages")
+        return AudiencesPage.model_validate(raw) if isinstance(raw, dict) else None
+
+
+class BulkGetAudiencesResponse(BulkGetResponse[Audience]):
+    """207: `{"results": {"<id>": Audience | BulkGetError}}`."""
+
+    results: dict[str, bulk_entry(Audience)] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )

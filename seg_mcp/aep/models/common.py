@@ -1,0 +1,182 @@
+"""Pieces shared by every endpoint family.
+
+All models are lenient on purpose (Adobe's spec, docs and live service disagree in places, see the
+reference's §13): every field is optional unless the platform cannot work without it, enums are
+plain strings, numbers accept their string spelling, and unknown fields are kept
+(`extra="allow"`) so nothing the service sends is lost. `to_wire()` gives back the JSON shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "AEPModel",
+    "BulkGetError",
+    "BulkGetRequest",
+    "BulkGetResponse",
+    "DataGovernancePolicy",
+    "ErrorEntry",
+    "EvaluationInfo",
+    "EvaluationToggle",
+    "Expression",
+    "IdRef",
+    "JsonPatchOperation",
+    "Link",
+    "MergePolicyRef",
+    "MessageResponse",
+    "Number",
+    "SandboxRef",
+    "SchemaRef",
+    "bulk_entry",
+]
+
+Number = int | float
+
+
+class AEPModel(BaseModel):
+    """Base of every request and response model."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        coerce_numbers_to_str=True,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object as the platform spells it (fields that were never set are left out)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class SandboxRef(AEPModel):
+    """The sandbox a resource lives in, as embedded in every Segmentation object."""
+
+    sandbox_id: str | None = None
+    sandbox_name: str | None = None
+    type: str | None = None  # production | development
+    default: bool | None = None
+
+
+class SchemaRef(AEPModel):
+    """An XDM schema class, by name (`_xdm.context.profile`) or id."""
+
+    name: str | None = None
+    id: str | None = None
+
+
+class Expression(AEPModel):
+    """A PQL expression: `format` is `pql/text` or `pql/json`; `type` is `PQL` (spec also `ARL`)."""
+
+    type: str = "PQL"
+    format: str = "pql/text"
+    value: str
+
+
+class EvaluationToggle(AEPModel):
+    enabled: bool | None = None
+
+
+class EvaluationInfo(AEPModel):
+    """batch = scheduled, continuous = streaming, synchronous = edge."""
+
+    batch: EvaluationToggle | None = None
+    continuous: EvaluationToggle | None = None
+    synchronous: EvaluationToggle | None = None
+
+
+class DataGovernancePolicy(AEPModel):
+    exclude_opt_out: bool | None = None
+
+
+class MergePolicyRef(AEPModel):
+    id: str | None = None
+    version: Number | None = None
+
+
+class Link(AEPModel):
+    href: str | None = None
+    method: str | None = None
+    templated: bool | None = None
+
+
+class MessageResponse(AEPModel):
+    """`{"status": true, "message": "..."}`, returned by deletes and cancels."""
+
+    status: bool | None = None
+    message: str | None = None
+
+
+class ErrorEntry(AEPModel):
+    code: int | str | None = None
+    message: str | None = None
+
+
+class BulkGetError(AEPModel):
+    """The value a bulk-get puts in place of an entity it did not find."""
+
+    request_id: str | None = None
+    errors: dict[str, list[ErrorEntry]] = Field(default_factory=dict)
+
+    @property
+    def messages(self) -> list[str]:
+        return [e.message for entries in self.errors.values() for e in entries if e.message]
+
+
+class IdRef(AEPModel):
+    id: str
+
+
+class BulkGetRequest(AEPModel):
+    """`{"ids": [{"id": "..."}, ...]}` (1 to 100 ids)."""
+
+    ids: list[IdRef]
+
+    @classmethod
+    def of(cls, ids: Iterable[str]) -> BulkGetRequest:
+        return cls(ids=[IdRef(id=i) for i in ids])
+
+
+class JsonPatchOperation(AEPModel):
+    """A JSON Patch step; the Segmentation Service only accepts `op: "add"`."""
+
+    op: str = "add"
+    path: str
+    value: Any = None
+
+
+def _bulk_tag(value: Any) -> str:
+    if isinstance(value, BulkGetError):
+        return "error"
+    if isinstance(value, dict) and "errors" in value and "id" not in value and "name" not in value:
+        return "error"
+    return "item"
+
+
+T = TypeVar("T", bound=AEPModel)
+
+
+def bulk_entry(model: type[T]) -> Any:
+    """The type of one value in a bulk-get `results` map: the entity, or a `BulkGetError`."""
+    return Annotated[
+        Annotated[model, Tag("item")] | Annotated[BulkGetError, Tag("error")],
+        Discriminator(_bulk_tag),
+    ]
+
+
+class BulkGetResponse(AEPModel, Generic[T]):
+    """Helpers shared by the three bulk-get responses (207 Multi-Status)."""
+
+    results: dict[str, Any] = Field(default_factory=dict)
+
+    def found(self) -> dict[str, T]:
+        return {k: v for k, v in self.results.items() if not isinstance(v, BulkGetError)}
+
+    def missing(self) -> dict[str, BulkGetError]:
+        return {k: v for k, v in self.results.items() if isinstance(v, BulkGetError)}

@@ -1,0 +1,65 @@
+"""Schedules: `/config/schedules`, `/config/schedules/{SCHEDULE_ID}`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from seg_mcp.aep.models.common import AEPModel, Link, SandboxRef
+
+__all__ = [
+    "Schedule",
+    "ScheduleInput",
+    "ScheduleList",
+    "ScheduleListLinks",
+    "ScheduleProperties",
+    "SchedulesPage",
+]
+
+
+class ScheduleProperties(AEPModel):
+    #: Segment definition ids to evaluate; `["*"]` means all. Required for batch_segmentation.
+    segments: list[str] | None = None
+
+
+class ScheduleInput(AEPModel):
+    """Body of `POST /config/schedules`.
+
+    `type` is `batch_segmentation` (spec) or `export` (docs); `schedule` (Quartz cron, UTC, at most
+    once a day) is required by the spec and optional in the docs (reference §13.4).
+    """
+
+    name: str
+    type: str = "batch_segmentation"
+    properties: ScheduleProperties
+    schedule: str | None = None
+    state: str | None = None  # active | inactive (default inactive)
+
+
+class Schedule(AEPModel):
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    schedule: str | None = None
+    state: str | None = None
+    properties: ScheduleProperties | None = None
+    ims_org_id: str | None = None
+    sandbox: SandboxRef | None = None
+    create_epoch: int | None = None  # epoch s
+    update_epoch: int | None = None
+
+
+class SchedulesPage(AEPModel):
+    total_count: int | None = None
+    page_size: int | None = None
+    #: The `start` value of the next page.
+    next: int | str | None = None
+
+
+class ScheduleListLinks(AEPModel):
+    next: Link | str | None = None
+
+
+class ScheduleList(AEPModel):
+    children: list[Schedule] = Field(default_factory=list)
+    page: SchedulesPage | None = Field(default=None, alias="_page")
+    links: ScheduleListLinks | None = Field(default=None, alias="_links")
