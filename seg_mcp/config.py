@@ -1,0 +1,453 @@
+"""Settings and credential profiles: which backend, sandboxes and credentials, what posture.
+
+Where the configuration comes from, first match wins:
+
+1. `SEG_MCP_BACKEND=local` forces the local sandbox.
+2. `SEG_MCP_CONFIG=/path/to/seg-mcp.toml`: several profiles (below).
+3. `AEP_*` environment variables: one profile.
+   `AEP_CLIENT_ID`, `AEP_CLIENT_SECRET` (or `AEP_ACCESS_TOKEN`), `AEP_ORG_ID`, `AEP_SCOPES`,
+   `AEP_SANDBOXES` (comma-separated, the first is the default), `AEP_PLATFORM_URL`,
+   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds).
+4. No Adobe credentials at all: the local sandbox, served in-process at `http://seg-mcp.local`
+   with the local credentials (`SEG_SANDBOX_CLIENT_ID` / `_CLIENT_SECRET` / `_ORG_ID` override).
+
+The TOML file never holds a secret; it names the environment variables that do:
+
+```toml
+default_sandbox = "dev"          # optional: else the first sandbox of the first profile
+timeout = 30                     # optional, seconds
+
+[profiles.acme-dev]
+org_id = "1BD6382559DF0C130A49422D@AdobeOrg"
+client_id_env = "ACME_DEV_CLIENT_ID"          # or client_id = "..." (not a secret)
+client_secret_env = "ACME_DEV_CLIENT_SECRET"  # or access_token_env = "ACME_DEV_TOKEN"
+scopes = ["openid", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
+sandboxes = ["dev", "qa"]
+allow_production_writes = false
+```
+
+Each sandbox belongs to exactly one profile. Errors are `ConfigError`s that name the variable, file
+key or profile at fault and never quote a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import httpx2
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from seg_mcp.aep import (
+    DEFAULT_PLATFORM_URL,
+    DEFAULT_SCOPES,
+    AEPClient,
+    Credential,
+    IMSTokenProvider,
+    RetryPolicy,
+    SandboxNotAllowedError,
+    StaticTokenProvider,
+    TokenProvider,
+)
+from seg_mcp.aep.operation import describe_validation_error
+
+__all__ = [
+    "DEFAULT_IMS_URL",
+    "LOCAL_BASE_URL",
+    "LOCAL_SANDBOXES",
+    "BackendConfig",
+    "ConfigError",
+    "Profile",
+    "load_config",
+    "local_config",
+]
+
+DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
+LOCAL_BASE_URL = "http://seg-mcp.local"
+LOCAL_SANDBOXES = ("dev", "prod")
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+#: Keys that would put a secret into the TOML file.
+_SECRET_KEYS = frozenset({"client_secret", "access_token", "secret", "token", "password"})
+
+
+class ConfigError(ValueError):
+    """The configuration is incomplete or contradictory. The message says what to set."""
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _dedupe(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+class Profile(BaseModel):
+    """One credential: an org, its API key (client id), how to get tokens, its sandboxes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    org_id: str
+    client_id: str
+    client_secret: SecretStr | None = None
+    access_token: SecretStr | None = None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    sandboxes: tuple[str, ...]
+    #: Whether the MCP server may write in this profile's production sandboxes.
+    allow_production_writes: bool = False
+    platform_url: str = DEFAULT_PLATFORM_URL
+    ims_url: str = DEFAULT_IMS_URL
+
+    @property
+    def auth_kind(self) -> str:
+        return "client credentials" if self.client_secret is not None else "static access token"
+
+    def token_provider(self, retry: RetryPolicy | None = None) -> TokenProvider:
+        if self.client_secret is not None:
+            return IMSTokenProvider(
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                scopes=self.scopes,
+                ims_url=self.ims_url,
+                retry=retry,
+            )
+        if self.access_token is not None:
+            return StaticTokenProvider(self.access_token)
+        raise ConfigError(f"profile {self.name!r} has neither a client secret nor an access token")
+
+    def credential(self, retry: RetryPolicy | None = None) -> Credential:
+        return Credential(
+            name=self.name,
+            org_id=self.org_id,
+            api_key=self.client_id,
+            token_provider=self.token_provider(retry),
+            sandboxes=self.sandboxes,
+            platform_url=self.platform_url,
+        )
+
+
+class BackendConfig(BaseModel):
+    """The resolved configuration: which backend and which profiles."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["adobe", "local"]
+    profiles: tuple[Profile, ...]
+    default_sandbox: str
+    #: Where it came from, for humans ("AEP_* environment variables", "SEG_MCP_CONFIG=...").
+    source: str
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+
+    @property
+    def sandboxes(self) -> tuple[str, ...]:
+        return tuple(s for p in self.profiles for s in p.sandboxes)
+
+    def profile_for(self, sandbox: str | None = None) -> Profile:
+        name = self.default_sandbox if sandbox is None else sandbox
+        for profile in self.profiles:
+            if name in profile.sandboxes:
+                return profile
+        raise SandboxNotAllowedError(name, self.sandboxes)
+
+    def credentials(self, retry: RetryPolicy | None = None) -> list[Credential]:
+        return [p.credential(retry) for p in self.profiles]
+
+    def create_client(
+        self,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AEPClient:
+        return AEPClient(
+            self.credentials(retry),
+            default_sandbox=self.default_sandbox,
+            transport=transport,
+            timeout=httpx2.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
+            retry=retry,
+        )
+
+    def describe(self) -> str:
+        """The posture, without secrets."""
+        backend = "local sandbox" if self.kind == "local" else "Adobe Experience Platform"
+        lines = [f"backend: {backend} (from {self.source})"]
+        for p in self.profiles:
+            writes = "allowed" if p.allow_production_writes else "blocked"
+            lines.append(
+                f"profile {p.name}: org {p.org_id}, {p.auth_kind}, sandboxes "
+                f"{', '.join(p.sandboxes)}, production writes {writes}, platform {p.platform_url}"
+            )
+        lines.append(f"default sandbox: {self.default_sandbox}")
+        return "\n".join(lines)
+
+
+# -- environment -------------------------------------------------------------------------------
+
+
+class _SegMcpSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEG_MCP_", extra="ignore")
+
+    config: Path | None = None
+    backend: Literal["auto", "adobe", "local"] = "auto"
+
+
+class _AEPEnvSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AEP_", extra="ignore")
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    org_id: str | None = None
+    access_token: SecretStr | None = None
+    scopes: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SCOPES
+    sandboxes: Annotated[tuple[str, ...], NoDecode] = ()
+    platform_url: str | None = None
+    ims_url: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+    @field_validator("scopes", "sandboxes", mode="before")
+    @classmethod
+    def split_csv(cls, value: Any) -> Any:
+        return _split(value)
+
+    def has_credentials(self) -> bool:
+        return any(
+            v is not None and (v.get_secret_value() if isinstance(v, SecretStr) else v)
+            for v in (self.client_id, self.client_secret, self.org_id, self.access_token)
+        )
+
+
+class _LocalSandboxSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEG_SANDBOX_", extra="ignore")
+
+    client_id: str = "seg-mcp-local"
+    client_secret: SecretStr = SecretStr("seg-mcp-local-secret")
+    org_id: str = "seg-mcp-local@AdobeOrg"
+
+
+def _settings(cls: type[BaseSettings], what: str) -> Any:
+    try:
+        return cls()
+    except ValidationError as exc:
+        # Never the pydantic text: it quotes input values, which may be secrets.
+        raise ConfigError(f"invalid {what}: {describe_validation_error(exc)}") from None
+
+
+def local_config() -> BackendConfig:
+    """The in-process local sandbox with its local credentials."""
+    local = _settings(_LocalSandboxSettings, "SEG_SANDBOX_* setting")
+    profile = Profile(
+        name="local",
+        org_id=local.org_id,
+        client_id=local.client_id,
+        client_secret=local.client_secret,
+        sandboxes=LOCAL_SANDBOXES,
+        platform_url=LOCAL_BASE_URL,
+        ims_url=LOCAL_BASE_URL,
+    )
+    return BackendConfig(
+        kind="local",
+        profiles=(profile,),
+        default_sandbox=LOCAL_SANDBOXES[0],
+        source="no Adobe credentials configured",
+    )
+
+
+def _from_env(env: _AEPEnvSettings) -> BackendConfig:
+    missing = [
+        name
+        for name, value in (
+            ("AEP_CLIENT_ID", env.client_id),
+            ("AEP_ORG_ID", env.org_id),
+            ("AEP_SANDBOXES", env.sandboxes),
+        )
+        if not value
+    ]
+    has_secret = env.client_secret is not None and env.client_secret.get_secret_value()
+    has_token = env.access_token is not None and env.access_token.get_secret_value()
+    if not has_secret and not has_token:
+        missing.append("AEP_CLIENT_SECRET (or AEP_ACCESS_TOKEN)")
+    if missing:
+        raise ConfigError(
+            "incomplete Adobe credentials in the environment: set "
+            + ", ".join(missing)
+            + " (AEP_CLIENT_ID is also the x-api-key header, needed with a token too)"
+        )
+    if has_secret and has_token:
+        raise ConfigError("set either AEP_CLIENT_SECRET or AEP_ACCESS_TOKEN, not both")
+    assert env.client_id is not None and env.org_id is not None
+    profile = Profile(
+        name="env",
+        org_id=env.org_id,
+        client_id=env.client_id,
+        client_secret=env.client_secret if has_secret else None,
+        access_token=env.access_token if has_token else None,
+        scopes=env.scopes or DEFAULT_SCOPES,
+        sandboxes=_dedupe(list(env.sandboxes)),
+        platform_url=env.platform_url or DEFAULT_PLATFORM_URL,
+        ims_url=env.ims_url or DEFAULT_IMS_URL,
+    )
+    return BackendConfig(
+        kind="adobe",
+        profiles=(profile,),
+        default_sandbox=profile.sandboxes[0],
+        source="AEP_* environment variables",
+        timeout=env.timeout or DEFAULT_TIMEOUT_SECONDS,
+    )
+
+
+# -- TOML file ---------------------------------------------------------------------------------
+
+
+class _FileProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    org_id: str
+    client_id: str | None = None
+    client_id_env: str | None = None
+    client_secret_env: str | None = None
+    access_token_env: str | None = None
+    scopes: Annotated[list[str], NoDecode] | None = None
+    sandboxes: list[str] = Field(min_length=1)
+    allow_production_writes: bool = False
+    platform_url: str | None = None
+    ims_url: str | None = None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def split_csv(cls, value: Any) -> Any:
+        return _split(value)
+
+
+class _FileConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_sandbox: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    platform_url: str | None = None
+    ims_url: str | None = None
+    profiles: dict[str, _FileProfile] = Field(min_length=1)
+
+
+def _reject_secrets(raw: dict[str, Any], path: Path) -> None:
+    profiles = raw.get("profiles")
+    places: list[tuple[str, dict[str, Any]]] = [("the top level", raw)]
+    if isinstance(profiles, dict):
+        places += [(f"profile {n!r}", p) for n, p in profiles.items() if isinstance(p, dict)]
+    for where, table in places:
+        for key in table:
+            if key.lower() in _SECRET_KEYS:
+                raise ConfigError(
+                    f"{path}: {where} has {key!r}; secrets are never written into the config "
+                    f"file: put it in an environment variable and name that variable with "
+                    f"{key.lower()}_env"
+                )
+
+
+def _env_value(name: str, profile: str, what: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ConfigError(
+            f"profile {profile!r}: environment variable {name} (its {what}) is not set"
+        )
+    return value
+
+
+def _profile_from_file(
+    name: str, fp: _FileProfile, top: _FileConfig, env: _AEPEnvSettings
+) -> Profile:
+    if fp.client_id and fp.client_id_env:
+        raise ConfigError(f"profile {name!r}: give client_id or client_id_env, not both")
+    if fp.client_id:
+        client_id = fp.client_id
+    elif fp.client_id_env:
+        client_id = _env_value(fp.client_id_env, name, "client id")
+    else:
+        raise ConfigError(f"profile {name!r}: set client_id_env (or client_id)")
+    if bool(fp.client_secret_env) == bool(fp.access_token_env):
+        raise ConfigError(
+            f"profile {name!r}: set exactly one of client_secret_env, access_token_env"
+        )
+    secret = token = None
+    if fp.client_secret_env:
+        secret = SecretStr(_env_value(fp.client_secret_env, name, "client secret"))
+    else:
+        assert fp.access_token_env is not None
+        token = SecretStr(_env_value(fp.access_token_env, name, "access token"))
+    return Profile(
+        name=name,
+        org_id=fp.org_id,
+        client_id=client_id,
+        client_secret=secret,
+        access_token=token,
+        scopes=tuple(fp.scopes) if fp.scopes else DEFAULT_SCOPES,
+        sandboxes=_dedupe(fp.sandboxes),
+        allow_production_writes=fp.allow_production_writes,
+        platform_url=fp.platform_url
+        or top.platform_url
+        or env.platform_url
+        or DEFAULT_PLATFORM_URL,
+        ims_url=fp.ims_url or top.ims_url or env.ims_url or DEFAULT_IMS_URL,
+    )
+
+
+def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"SEG_MCP_CONFIG names {path}, which does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    _reject_secrets(raw, path)
+    try:
+        top = _FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc, limit=5)}") from None
+    profiles = tuple(_profile_from_file(n, fp, top, env) for n, fp in top.profiles.items())
+    owner: dict[str, str] = {}
+    for profile in profiles:
+        for sandbox in profile.sandboxes:
+            if sandbox in owner:
+                raise ConfigError(
+                    f"{path}: sandbox {sandbox!r} is listed by profiles {owner[sandbox]!r} and "
+                    f"{profile.name!r}; each sandbox belongs to exactly one profile"
+                )
+            owner[sandbox] = profile.name
+    default = top.default_sandbox or profiles[0].sandboxes[0]
+    if default not in owner:
+        raise ConfigError(
+            f"{path}: default_sandbox {default!r} is in no profile (sandboxes: {', '.join(owner)})"
+        )
+    return BackendConfig(
+        kind="adobe",
+        profiles=profiles,
+        default_sandbox=default,
+        source=f"SEG_MCP_CONFIG={path}",
+        timeout=top.timeout or env.timeout or DEFAULT_TIMEOUT_SECONDS,
+    )
+
+
+def load_config() -> BackendConfig:
+    """Resolve the configuration from the environment (see the module docstring)."""
+    seg = _settings(_SegMcpSettings, "SEG_MCP_* setting")
+    if seg.backend == "local":
+        return local_config()
+    env = _settings(_AEPEnvSettings, "AEP_* setting")
+    if seg.config is not None:
+        return _from_file(seg.config, env)
+    if env.has_credentials():
+        return _from_env(env)
+    if seg.backend == "adobe":
+        raise ConfigError(
+            "SEG_MCP_BACKEND=adobe but no Adobe credentials are configured: set AEP_CLIENT_ID, "
+            "AEP_CLIENT_SECRET (or AEP_ACCESS_TOKEN), AEP_ORG_ID and AEP_SANDBOXES, or "
+            "SEG_MCP_CONFIG"
+        )
+    return local_config()
