@@ -45,10 +45,10 @@ def _tokens(recorder: Recorder) -> list[str]:
 async def test_many_concurrent_calls_share_one_token_fetch() -> None:
     recorder = Recorder(_ok, FakeIMS(delay=0.01))
     provider = ims_provider()
-    async with client_for(recorder, credentials=[credential(provider=provider)]) as client:
-        async with anyio.create_task_group() as tg:
-            for _ in range(50):
-                tg.start_soon(client.retrieve_segment_definition_by_id, "seg-1")
+    client = client_for(recorder, credentials=[credential(provider=provider)])
+    async with client, anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(client.retrieve_segment_definition_by_id, "seg-1")
     assert recorder.ims.fetches == 1
     assert _tokens(recorder) == ["Bearer tok-1"] * 50
     assert recorder.ims.forms == [
@@ -141,10 +141,10 @@ async def test_concurrent_401s_cause_a_single_refresh() -> None:
         return json_response(200, DEFINITION)
 
     recorder = Recorder(api, FakeIMS(delay=0.01))
-    async with client_for(recorder, credentials=[credential(provider=ims_provider())]) as client:
-        async with anyio.create_task_group() as tg:
-            for _ in range(20):
-                tg.start_soon(client.retrieve_segment_definition_by_id, "seg-1")
+    client = client_for(recorder, credentials=[credential(provider=ims_provider())])
+    async with client, anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(client.retrieve_segment_definition_by_id, "seg-1")
     assert recorder.ims.fetches == 2
     assert sorted(_tokens(recorder)) == ["Bearer tok-1"] * 20 + ["Bearer tok-2"] * 20
 

@@ -92,7 +92,7 @@ async def test_invoke_explains_bad_parameters() -> None:
             await invoke(client, "listAudiences", query={"nope": "1"})
         with pytest.raises(InvalidParametersError, match="start='ten' is not a valid int"):
             await invoke(client, "listAudiences", query={"start": "ten"})
-        with pytest.raises(InvalidParametersError, match="needs query parameter.s. namespace"):
+        with pytest.raises(InvalidParametersError, match=r"needs query parameter\(s\) namespace"):
             await invoke(client, "listFullTextIndexedObjects")
         with pytest.raises(InvalidParametersError, match="takes no request body"):
             await invoke(client, "listAudiences", body={})
