@@ -1,0 +1,161 @@
+"""The state behind one app: settings, the store, tokens, field catalogs, the job runner."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from anyio.from_thread import start_blocking_portal
+
+from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
+from seg_mcp.sandbox import xdm
+from seg_mcp.sandbox.auth import TokenIssuer
+from seg_mcp.sandbox.generate import generate
+from seg_mcp.sandbox.runner import JobRunner
+from seg_mcp.sandbox.settings import SandboxSettings
+from seg_mcp.sandbox.store import SandboxInfo, Store, open_store
+
+log = logging.getLogger("seg_mcp.sandbox")
+Pace = Callable[[], Awaitable[None]]
+
+
+class SandboxService:
+    def __init__(self, settings: SandboxSettings, *, pace: Pace | None = None) -> None:
+        self.settings = settings
+        self.runner = JobRunner()
+        self._store: Store | None = None
+        self._issuer: TokenIssuer | None = None
+        self._catalogs: dict[tuple[str, str], tuple[object, FieldCatalog]] = {}
+        self._pace = pace
+        self._start_lock = threading.Lock()
+        self._portal_stack: contextlib.ExitStack | None = None
+        self._lifespan = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "sandbox service not started"
+        return self._store
+
+    @property
+    def issuer(self) -> TokenIssuer:
+        assert self._issuer is not None, "sandbox service not started"
+        return self._issuer
+
+    def open(self) -> None:
+        """Open the database (creating it and the default data on first start). Idempotent;
+        blocking (run it in a worker thread)."""
+        with self._start_lock:
+            if self._store is not None:
+                return
+            store = open_store(self.settings)
+            self._issuer = TokenIssuer(
+                store.signing_key, self.settings.credentials(), self.settings.token_ttl_seconds
+            )
+            self._store = store
+            self._generate_defaults()
+
+    def _generate_defaults(self) -> None:
+        n = self.settings.default_profiles
+        if n <= 0:
+            return
+        for info in self.store.sandboxes():
+            if info.has_data:
+                continue
+            log.info("generating %d profiles for sandbox %s (first start)", n, info.name)
+            self.store.db.write(self._generate_into, info, n)
+
+    def _generate_into(self, cur: Any, info: SandboxInfo, n: int) -> None:
+        profile, event = self.store.fields(info)
+        generate(
+            cur, info.schema, profiles=n, seed=self.settings.seed,
+            anchor=self.store.now(info).replace(microsecond=0),
+            profile_root=profile, event_root=event,
+        )
+        self.store.mark_data(cur, info)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """Run the service for the lifetime of the app (Starlette lifespan)."""
+        from seg_mcp.sandbox.jobs import resume_jobs, scheduler_loop
+
+        await anyio.to_thread.run_sync(self.open)
+        self._lifespan = True
+        async with anyio.create_task_group() as tg:
+            await tg.start(self.runner.serve, lambda: scheduler_loop(self))
+            await resume_jobs(self)
+            try:
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+        self._lifespan = False
+        await anyio.to_thread.run_sync(self.close)
+
+    async def ensure_started(self) -> None:
+        """Start without a lifespan (first request through an ASGI transport that sends none):
+        open the store and run the job runner in a thread of its own."""
+        if self._store is not None and (self.runner.running or self._lifespan):
+            return
+        await anyio.to_thread.run_sync(self._start_in_thread)
+
+    def _start_in_thread(self) -> None:
+        from seg_mcp.sandbox.jobs import resume_jobs, scheduler_loop
+
+        self.open()
+        with self._start_lock:
+            if self.runner.running or self._lifespan or self._portal_stack is not None:
+                return
+            stack = contextlib.ExitStack()
+            portal = stack.enter_context(start_blocking_portal())
+            self.runner.attach_portal(portal)
+            portal.start_task_soon(self.runner.serve, lambda: scheduler_loop(self))
+            self._portal_stack = stack
+        while not self.runner.running:
+            threading.Event().wait(0.001)
+        portal.call(resume_jobs, self)
+
+    def close(self) -> None:
+        with self._start_lock:
+            stack, self._portal_stack = self._portal_stack, None
+        if stack is not None:
+            with contextlib.suppress(Exception):
+                stack.close()
+        if self._store is not None:
+            self._store.db.close()
+            self._store = None
+
+    async def pace(self) -> None:
+        """Wait between two progress steps of a job."""
+        if self._pace is not None:
+            await self._pace()
+        elif self.settings.job_step_seconds > 0:
+            await anyio.sleep(self.settings.job_step_seconds)
+        else:
+            await anyio.lowlevel.checkpoint()
+
+    # -- field catalogs -----------------------------------------------------------------------
+
+    def union_schemas(self, info: SandboxInfo) -> tuple[dict[str, Any], dict[str, Any]]:
+        profile, event = self.store.fields(info)
+        return (
+            xdm.union_schema(profile, xdm.PROFILE_CLASS_ID),
+            xdm.union_schema(event, xdm.EVENT_CLASS_ID),
+        )
+
+    def catalog(self, info: SandboxInfo) -> FieldCatalog:
+        """The PQL field catalog of a sandbox: what its Schema Registry routes serve."""
+        fields = self.store.fields(info)
+        key = (info.org, info.name)
+        cached = self._catalogs.get(key)
+        if cached is not None and cached[0] is fields:
+            return cached[1]
+        profile_js, event_js = self.union_schemas(info)
+        catalog = catalog_from_xdm_schemas(profile_js, event_js)
+        self._catalogs[key] = (fields, catalog)
+        return catalog
