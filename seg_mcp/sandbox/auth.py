@@ -100,9 +100,7 @@ class Caller:
     org_id: str
 
 
-def check_gateway(
-    issuer: TokenIssuer, headers: Headers, method: str, *, json_body: bool
-) -> Caller:
+def check_gateway(issuer: TokenIssuer, headers: Headers, method: str, *, json_body: bool) -> Caller:
     """The header checks of Adobe's gateway, in its order; raises the gateway's error bodies.
     `json_body`: the operation takes a JSON body, so Content-Type must say JSON."""
     auth = headers.get("authorization")

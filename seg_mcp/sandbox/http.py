@@ -16,13 +16,14 @@ from starlette.responses import JSONResponse, Response
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.auth import Caller, check_gateway
 from seg_mcp.sandbox.errors import ApiError, bad_request, gateway_error, ups_error
-from seg_mcp.sandbox.store import SandboxInfo
+from seg_mcp.sandbox.store import SandboxInfo, Store
 
 if TYPE_CHECKING:
     from seg_mcp.sandbox.service import SandboxService
 
 log = logging.getLogger("seg_mcp.sandbox")
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 Handler = Callable[["Ctx"], Awaitable[Response]]
 BodyKind = Literal["none", "json", "any"]
 
@@ -51,6 +52,22 @@ class Ctx:
 
     def path(self, name: str) -> str:
         return str(self.request.path_params[name])
+
+    @property
+    def store(self) -> Store:
+        return self.svc.store
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(cursor, *args)` on a cursor of its own in a worker thread."""
+        return await self.svc.store.db.aread(fn, *args)
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(cursor, *args)` in one transaction (all or nothing) in a worker thread."""
+        return await self.svc.store.db.awrite(fn, *args)
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this origin for a Segmentation path (`/segment/jobs/ID`)."""
+        return f"{self.base_url}/data/core/ups{path}"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

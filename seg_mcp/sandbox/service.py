@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,26 @@ from seg_mcp.sandbox.store import SandboxInfo, Store, open_store
 
 log = logging.getLogger("seg_mcp.sandbox")
 Pace = Callable[[], Awaitable[None]]
+
+
+Hook = Callable[["SandboxService"], Awaitable[None]]
+
+
+async def _nothing(svc: SandboxService) -> None:
+    return None
+
+
+def job_hooks() -> tuple[Hook, Hook]:
+    """`(resume_jobs, scheduler_loop)` of `seg_mcp.sandbox.jobs` (the jobs area): resume or fail
+    the jobs a previous process left in flight, and start due schedules while serving. No-ops
+    until that module exists."""
+    try:
+        jobs = importlib.import_module("seg_mcp.sandbox.jobs")
+    except ModuleNotFoundError as exc:
+        if exc.name != "seg_mcp.sandbox.jobs":
+            raise
+        return _nothing, _nothing
+    return jobs.resume_jobs, jobs.scheduler_loop
 
 
 class SandboxService:
@@ -74,17 +95,20 @@ class SandboxService:
     def _generate_into(self, cur: Any, info: SandboxInfo, n: int) -> None:
         profile, event = self.store.fields(info)
         generate(
-            cur, info.schema, profiles=n, seed=self.settings.seed,
+            cur,
+            info.schema,
+            profiles=n,
+            seed=self.settings.seed,
             anchor=self.store.now(info).replace(microsecond=0),
-            profile_root=profile, event_root=event,
+            profile_root=profile,
+            event_root=event,
         )
         self.store.mark_data(cur, info)
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         """Run the service for the lifetime of the app (Starlette lifespan)."""
-        from seg_mcp.sandbox.jobs import resume_jobs, scheduler_loop
-
+        resume_jobs, scheduler_loop = job_hooks()
         await anyio.to_thread.run_sync(self.open)
         self._lifespan = True
         async with anyio.create_task_group() as tg:
@@ -105,8 +129,7 @@ class SandboxService:
         await anyio.to_thread.run_sync(self._start_in_thread)
 
     def _start_in_thread(self) -> None:
-        from seg_mcp.sandbox.jobs import resume_jobs, scheduler_loop
-
+        resume_jobs, scheduler_loop = job_hooks()
         self.open()
         with self._start_lock:
             if self.runner.running or self._lifespan or self._portal_stack is not None:
@@ -115,6 +138,8 @@ class SandboxService:
             portal = stack.enter_context(start_blocking_portal())
             self.runner.attach_portal(portal)
             portal.start_task_soon(self.runner.serve, lambda: scheduler_loop(self))
+            # On close: cancel the runner (it sleeps forever), then leave the portal.
+            stack.callback(portal.call, portal.stop, True)
             self._portal_stack = stack
         while not self.runner.running:
             threading.Event().wait(0.001)
