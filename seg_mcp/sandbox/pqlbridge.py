@@ -1,8 +1,9 @@
 """The sandbox's use of the PQL toolkit (`seg_mcp.pql`): validate and convert expressions,
 turn diagnostics into Adobe-shaped 400s, read evaluation-method eligibility.
 
-The toolkit is developed alongside the sandbox; until its public functions exist, expressions
-are stored unchecked (and cannot be evaluated)."""
+With the toolkit's public `check` (parse + field check) the full check runs; until it exists,
+the toolkit's parser, pql/json reader/writer and printer give a syntax check and conversion
+(diagnostics with line and column), so invalid PQL is refused either way."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seg_mcp import pql
+from seg_mcp.pql.ast import FnApply, Literal
 from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.errors import ApiError, bad_request
@@ -19,6 +21,65 @@ from seg_mcp.sandbox.errors import ApiError, bad_request
 
 def available() -> bool:
     return all(hasattr(pql, name) for name in ("parse", "check", "to_pql_json", "to_pql_text"))
+
+
+def _syntax_check(text: str) -> tuple[Any | None, list[dict[str, Any]]]:
+    """(AST, []) or (None, diagnostics) from the toolkit's parser (used without `pql.check`)."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+
+    from seg_mcp.pql import parser
+
+    try:
+        return parser.build(parser.lark_parser().parse(text)), []
+    except UnexpectedEOF:
+        lines = text.split("\n")
+        where = {"line": len(lines), "column": len(lines[-1]) + 1}
+        return None, [{"severity": "error", "message": "The expression ends too early.", **where}]
+    except UnexpectedCharacters as exc:
+        message = f"Unexpected character {text[exc.pos_in_stream]!r}."
+        return None, [
+            {"severity": "error", "message": message, "line": exc.line, "column": exc.column}
+        ]
+    except UnexpectedInput as exc:
+        token = getattr(exc, "token", None)
+        expected = sorted(getattr(exc, "expected", None) or ())[:8]
+        message = f"Unexpected {str(token)!r}." if token is not None else "Unexpected input."
+        if expected:
+            message += " Expected one of: " + ", ".join(expected) + "."
+        return None, [
+            {"severity": "error", "message": message, "line": exc.line, "column": exc.column}
+        ]
+    except parser.StructureError as exc:
+        span = exc.span
+        return None, [
+            {
+                "severity": "error",
+                "message": exc.message,
+                "line": span.line,
+                "column": span.column,
+                "hint": exc.hint,
+            }
+        ]
+
+
+def _fallback(fmt: str, value: str) -> Expression:
+    from seg_mcp.pql import pqljson, printer
+
+    if fmt == "pql/json":
+        tree = _decode_json(value)
+        try:
+            query = pqljson.from_pql_json(tree)
+        except Exception as exc:
+            raise bad_request(
+                f"expression.value is not a valid pql/json tree: {exc}", code=errors.PQL_INVALID
+            ) from exc
+        text = printer.to_pql_text(query)
+    else:
+        text = value
+    query, diags = _syntax_check(text)
+    if query is None:
+        raise pql_error(diags, text)
+    return Expression(text, pqljson.to_pql_json(query), query, None)
 
 
 @dataclass(frozen=True)
@@ -101,9 +162,7 @@ def _decode_json(value: str) -> Any:
 def validate(fmt: str, value: str, catalog: FieldCatalog | None) -> Expression:
     """Check an expression given in `fmt` against `catalog`; 400 with diagnostics if invalid."""
     if not available():
-        if fmt == "pql/json":
-            return Expression(None, _decode_json(value), None, None)
-        return Expression(value, None, None, None)
+        return _fallback(fmt, value)
     if fmt == "pql/json":
         tree = _decode_json(value)
         try:
@@ -131,7 +190,11 @@ def validate(fmt: str, value: str, catalog: FieldCatalog | None) -> Expression:
 def parse_stored(text: str | None, tree: Any | None) -> Any:
     """The AST of a stored expression (for evaluation)."""
     if not available():
-        return None
+        if text is not None:
+            return _syntax_check(text)[0]
+        from seg_mcp.pql import pqljson
+
+        return pqljson.from_pql_json(tree) if tree is not None else None
     if text is not None:
         return pql.parse(text)  # type: ignore[attr-defined]
     if tree is not None:
@@ -162,12 +225,21 @@ def eligibility(expr: Expression) -> tuple[bool, bool]:
 
 
 def segment_refs(expr: Expression) -> list[str]:
-    """Segment ids referenced through inSegment()."""
-    a = expr.analysis
-    if a is None:
-        return []
-    for name in ("segment_ids", "segments", "in_segment_ids"):
-        value = a.get(name) if isinstance(a, dict) else getattr(a, name, None)
-        if value:
-            return [str(v) for v in value]
-    return []
+    """Segment ids referenced through inSegment("<id>"), in order of appearance."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, FnApply) and node.name.lower() == "insegment" and node.args:
+            first = node.args[0]
+            is_id = isinstance(first, Literal) and isinstance(first.value, str)
+            if is_id and first.value not in found:
+                found.append(str(first.value))
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            for f in dataclasses.fields(node):
+                walk(getattr(node, f.name))
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+
+    walk(expr.query)
+    return found
