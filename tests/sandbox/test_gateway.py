@@ -1,0 +1,180 @@
+"""The gateway's header checks, IMS tokens, Sandbox Management and the Schema Registry unions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+import httpx2
+import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from seg_mcp.aep import AEPClient
+from seg_mcp.aep.errors import AuthenticationError
+from seg_mcp.config import LOCAL_BASE_URL
+from seg_mcp.sandbox import SandboxSettings, create_app
+
+from .conftest import CLIENT_SECRET, asgi, fetch_token, gateway_headers
+from .test_definitions import definition
+
+UPS = LOCAL_BASE_URL + "/data/core/ups"
+
+
+async def call(
+    app: Starlette, headers: dict[str, str], method: str = "GET", **kw: Any
+) -> httpx2.Response:
+    async with httpx2.AsyncClient(transport=asgi(app), base_url=UPS) as http:
+        return await http.request(method, "/segment/definitions", headers=headers, **kw)
+
+
+@pytest.mark.parametrize(
+    ("drop", "change", "status", "body"),
+    [
+        (
+            "Authorization",
+            None,
+            403,
+            {"error_code": "403010", "message": "Oauth token is missing."},
+        ),
+        ("x-api-key", None, 403, {"error_code": "403000", "message": "Api Key is required"}),
+        (
+            None,
+            ("Authorization", "Bearer forged.token.value"),
+            401,
+            {"error_code": "401013", "message": "Oauth token is not valid"},
+        ),
+        (
+            None,
+            ("x-api-key", "someone-else"),
+            403,
+            {"error_code": "403003", "message": "Api Key is invalid"},
+        ),
+        ("x-gw-ims-org-id", None, 400, {"error_code": "400003", "message": "Missing header"}),
+        (
+            None,
+            ("x-gw-ims-org-id", "other@AdobeOrg"),
+            403,
+            {"error_code": "403025", "message": "Profile is not valid"},
+        ),
+    ],
+)
+async def test_gateway_errors(
+    sandbox_app: Starlette,
+    drop: str | None,
+    change: tuple[str, str] | None,
+    status: int,
+    body: dict[str, str],
+) -> None:
+    headers = await gateway_headers(sandbox_app)
+    if drop:
+        del headers[drop]
+    if change:
+        headers[change[0]] = change[1]
+    response = await call(sandbox_app, headers)
+    assert response.status_code == status
+    assert response.json() == body
+
+
+async def test_sandbox_header(sandbox_app: Starlette) -> None:
+    headers = await gateway_headers(sandbox_app)
+    del headers["x-sandbox-name"]
+    response = await call(sandbox_app, headers)
+    assert response.status_code == 400 and "x-sandbox-name" in response.json()["message"]
+    headers["x-sandbox-name"] = "Dev"
+    response = await call(sandbox_app, headers)
+    assert response.status_code == 403
+    assert "all lowercase" in response.json()["title"]
+    assert "Available sandboxes" in response.json()["title"]
+
+
+async def test_content_type_required_on_writes(sandbox_app: Starlette) -> None:
+    headers = await gateway_headers(sandbox_app)
+    response = await call(
+        sandbox_app, {**headers, "content-type": "text/plain"}, "POST", content=b"{}"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "/placeholder/type/uri",
+        "status": 400,
+        "title": "BadRequestError",
+        "detail": "A valid content-type must be specified",
+    }
+
+
+async def test_ims_token_endpoint(sandbox_app: Starlette) -> None:
+    async with httpx2.AsyncClient(transport=asgi(sandbox_app), base_url=LOCAL_BASE_URL) as http:
+        token = await fetch_token(http)
+        assert token.count(".") == 2
+        form = {"grant_type": "client_credentials", "client_id": "seg-mcp-local"}
+        wrong = await http.post("/ims/token/v3", data={**form, "client_secret": "nope"})
+        assert wrong.status_code == 401
+        assert wrong.json()["error"] == "invalid_client"
+        assert "nope" not in wrong.text
+        unknown = await http.post(
+            "/ims/token/v3", data={**form, "client_id": "x", "client_secret": CLIENT_SECRET}
+        )
+        assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_client"
+        grant = await http.post(
+            "/ims/token/v3", data={**form, "grant_type": "password", "client_secret": CLIENT_SECRET}
+        )
+        assert grant.json()["error"] == "unsupported_grant_type"
+
+
+async def test_client_with_wrong_secret_fails_to_authenticate(sandbox_app: Starlette) -> None:
+    from seg_mcp.config import local_config
+
+    config = local_config()
+    profile = config.profiles[0].model_copy(update={"client_secret": SecretStr("wrong")})
+    bad = config.model_copy(update={"profiles": (profile,)})
+    async with bad.create_client(transport=asgi(sandbox_app)) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.list_segment_definitions()
+    assert "invalid_client" in str(info.value), str(info.value)
+    assert "wrong" not in str(info.value)
+
+
+async def test_tokens_survive_a_restart(sandbox_settings: SandboxSettings) -> None:
+    first = create_app(sandbox_settings)
+    headers = await gateway_headers(first)
+    created = await call(
+        first, {**headers, "content-type": "application/json"}, "POST", json=definition("persisted")
+    )
+    assert created.status_code == 200
+    await anyio.to_thread.run_sync(first.state.service.close)
+
+    second = create_app(sandbox_settings)
+    try:
+        response = await call(second, headers)
+        assert [d["name"] for d in response.json()["segments"]] == ["persisted"]
+    finally:
+        await anyio.to_thread.run_sync(second.state.service.close)
+
+
+async def test_sandboxes_with_types(aep: AEPClient) -> None:
+    sandboxes = {s.name: s for s in await aep.list_sandboxes()}
+    assert set(sandboxes) == {"dev", "prod"}
+    assert sandboxes["dev"].type == "development" and sandboxes["prod"].type == "production"
+    assert sandboxes["prod"].is_production and sandboxes["prod"].is_default
+
+
+async def test_union_schemas(aep: AEPClient, raw: httpx2.AsyncClient) -> None:
+    profile = await aep.get_union_schema("https://ns.adobe.com/xdm/context/profile")
+    assert profile["$id"] == "https://ns.adobe.com/xdm/context/profile__union"
+    person = profile["properties"]["person"]["properties"]
+    assert person["name"]["properties"]["firstName"]["type"] == "string"
+    event = await aep.get_union_schema("_xdm.context.experienceevent")
+    assert "timestamp" in event["properties"] and "productListItems" in event["properties"]
+    base = LOCAL_BASE_URL + "/data/foundation/schemaregistry/tenant/schemas/"
+    unknown = await raw.get(
+        base + "https%3A%2F%2Fns.adobe.com%2Fxdm%2Fcontext%2Fnope__union",
+        headers={"accept": "application/vnd.adobe.xed-full+json;version=1"},
+    )
+    assert unknown.status_code == 404 and "not available" in unknown.text
+
+
+async def test_unknown_route_and_method(raw: httpx2.AsyncClient) -> None:
+    missing = await raw.get("/segment/nothing-here")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+    wrong = await raw.put("/segment/definitions", json={})
+    assert wrong.status_code == 405 and "allowed" in wrong.json()["title"]
