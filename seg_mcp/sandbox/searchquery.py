@@ -150,12 +150,29 @@ class _Parser:
         return pred
 
     def or_(self, fields: tuple[str, ...]) -> Predicate:
-        parts = [self.and_(fields)]
-        while (tok := self.peek()) is not None and tok.kind not in ("rp",):
-            if tok.kind == "or":
+        """Clauses side by side (or joined by OR): Lucene's occur rules, `+` required,
+        `-` prohibited, the others optional (at least one must match when nothing is required)."""
+        required: list[Predicate] = []
+        prohibited: list[Predicate] = []
+        optional: list[Predicate] = []
+        while (tok := self.peek()) is not None and tok.kind != "rp":
+            if tok.kind == "or" and (required or prohibited or optional):
                 self.take()
-            parts.append(self.and_(fields))
-        return parts[0] if len(parts) == 1 else (lambda d: any(p(d) for p in parts))
+                continue
+            bucket = optional
+            if tok.kind in ("plus", "minus"):
+                bucket = required if tok.kind == "plus" else prohibited
+                self.take()
+            bucket.append(self.and_(fields))
+        if not (required or prohibited or optional):
+            raise QueryError("the query ends where a term was expected", self._end())
+
+        def match(d: Doc) -> bool:
+            if any(p(d) for p in prohibited) or not all(p(d) for p in required):
+                return False
+            return bool(required) or not optional or any(p(d) for p in optional)
+
+        return match
 
     def and_(self, fields: tuple[str, ...]) -> Predicate:
         parts = [self.unary(fields)]
