@@ -9,7 +9,7 @@ Server-side bookkeeping lives under the `_local` key, which no response shows.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from seg_mcp.sandbox import errors, pqlbridge
 from seg_mcp.sandbox.db import Cursor
@@ -24,7 +24,7 @@ from seg_mcp.sandbox.models import (
 )
 from seg_mcp.sandbox.store import SandboxInfo, Store, now_ms
 
-KIND = "audience"
+KIND: Final = "audience"
 LOCAL = "_local"
 PLATFORM_NAMESPACE = "AEPSegments"
 DEFINITION_FIELDS = (

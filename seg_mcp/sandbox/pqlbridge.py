@@ -36,7 +36,8 @@ def _syntax_check(text: str) -> tuple[Any | None, list[dict[str, Any]]]:
         where = {"line": len(lines), "column": len(lines[-1]) + 1}
         return None, [{"severity": "error", "message": "The expression ends too early.", **where}]
     except UnexpectedCharacters as exc:
-        message = f"Unexpected character {text[exc.pos_in_stream]!r}."
+        at = exc.pos_in_stream
+        message = f"Unexpected character {text[at]!r}." if at is not None else "Unexpected input."
         return None, [
             {"severity": "error", "message": message, "line": exc.line, "column": exc.column}
         ]
@@ -68,12 +69,12 @@ def _fallback(fmt: str, value: str) -> Expression:
     if fmt == "pql/json":
         tree = _decode_json(value)
         try:
-            query = pqljson.from_pql_json(tree)
+            converted = pqljson.from_pql_json(tree)
         except Exception as exc:
             raise bad_request(
                 f"expression.value is not a valid pql/json tree: {exc}", code=errors.PQL_INVALID
             ) from exc
-        text = printer.to_pql_text(query)
+        text = printer.to_pql_text(converted)
     else:
         text = value
     query, diags = _syntax_check(text)
@@ -231,9 +232,10 @@ def segment_refs(expr: Expression) -> list[str]:
     def walk(node: Any) -> None:
         if isinstance(node, FnApply) and node.name.lower() == "insegment" and node.args:
             first = node.args[0]
-            is_id = isinstance(first, Literal) and isinstance(first.value, str)
-            if is_id and first.value not in found:
-                found.append(str(first.value))
+            if isinstance(first, Literal) and isinstance(first.value, str):
+                value = first.value
+                if value not in found:
+                    found.append(value)
         if dataclasses.is_dataclass(node) and not isinstance(node, type):
             for f in dataclasses.fields(node):
                 walk(getattr(node, f.name))
