@@ -178,3 +178,46 @@ async def test_unknown_route_and_method(raw: httpx2.AsyncClient) -> None:
     assert missing.status_code == 404 and missing.json()["status"] == 404
     wrong = await raw.put("/segment/definitions", json={})
     assert wrong.status_code == 405 and "allowed" in wrong.json()["title"]
+
+
+async def test_organizations_are_isolated(sandbox_template: Any, tmp_path: Any) -> None:
+    import shutil
+
+    from seg_mcp.sandbox.settings import DATABASE_FILE, LocalCredential
+
+    from .conftest import make_settings
+
+    shutil.copy(sandbox_template / DATABASE_FILE, tmp_path / DATABASE_FILE)
+    other = LocalCredential(
+        client_id="other-client", client_secret=SecretStr("other-secret"), org_id="other@AdobeOrg"
+    )
+    app = create_app(make_settings(tmp_path, extra_credentials=[other]))
+    try:
+        mine = await gateway_headers(app)
+        async with httpx2.AsyncClient(transport=asgi(app), base_url=LOCAL_BASE_URL) as http:
+            token = (
+                await http.post(
+                    "/ims/token/v3",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": "other-client",
+                        "client_secret": "other-secret",
+                    },
+                )
+            ).json()["access_token"]
+        theirs = {
+            "Authorization": f"Bearer {token}",
+            "x-api-key": "other-client",
+            "x-gw-ims-org-id": "other@AdobeOrg",
+            "x-sandbox-name": "dev",
+        }
+        created = await call(
+            app, {**mine, "content-type": "application/json"}, "POST", json=definition("mine")
+        )
+        assert created.status_code == 200
+        listed = await call(app, theirs)
+        assert listed.status_code == 200 and listed.json()["segments"] == []
+        spoofed = await call(app, {**theirs, "x-gw-ims-org-id": mine["x-gw-ims-org-id"]})
+        assert spoofed.status_code == 403 and spoofed.json()["error_code"] == "403025"
+    finally:
+        await anyio.to_thread.run_sync(app.state.service.close)
