@@ -23,6 +23,27 @@ def available() -> bool:
     return all(hasattr(pql, name) for name in ("parse", "check", "to_pql_json", "to_pql_text"))
 
 
+_TERMINALS = {
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "EQ": "'='",
+    "STRING": "a string",
+    "INT": "an integer",
+    "DOUBLE": "a number",
+    "NAME": "a field name",
+    "MINUS": "'-'",
+    "TRUE": "true",
+    "FALSE": "false",
+    "PARAM": "$1",
+}
+
+
 def _syntax_check(text: str) -> tuple[Any | None, list[dict[str, Any]]]:
     """(AST, []) or (None, diagnostics) from the toolkit's parser (used without `pql.check`)."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
@@ -43,8 +64,16 @@ def _syntax_check(text: str) -> tuple[Any | None, list[dict[str, Any]]]:
         ]
     except UnexpectedInput as exc:
         token = getattr(exc, "token", None)
-        expected = sorted(getattr(exc, "expected", None) or ())[:8]
-        message = f"Unexpected {str(token)!r}." if token is not None else "Unexpected input."
+        raw = getattr(exc, "expected", None) or ()
+        expected = sorted({_TERMINALS.get(t, t.lower()) for t in raw if not t.startswith("__")})[
+            :10
+        ]
+        if token is None:
+            message = "Unexpected input."
+        elif getattr(token, "type", "") == "$END":
+            message = "The expression ends too early."
+        else:
+            message = f"Unexpected {str(token)!r}."
         if expected:
             message += " Expected one of: " + ", ".join(expected) + "."
         return None, [

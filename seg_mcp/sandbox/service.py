@@ -107,19 +107,27 @@ class SandboxService:
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
-        """Run the service for the lifetime of the app (Starlette lifespan)."""
+        """Run the service for the lifetime of the app (Starlette lifespan). An exception raised
+        by the code running inside propagates unchanged (not wrapped in an ExceptionGroup)."""
         resume_jobs, scheduler_loop = job_hooks()
         await anyio.to_thread.run_sync(self.open)
         self._lifespan = True
-        async with anyio.create_task_group() as tg:
-            await tg.start(self.runner.serve, lambda: scheduler_loop(self))
-            await resume_jobs(self)
-            try:
-                yield
-            finally:
-                tg.cancel_scope.cancel()
-        self._lifespan = False
-        await anyio.to_thread.run_sync(self.close)
+        inner: BaseException | None = None
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(self.runner.serve, lambda: scheduler_loop(self))
+                await resume_jobs(self)
+                try:
+                    yield
+                except BaseException as exc:
+                    inner = exc
+                finally:
+                    tg.cancel_scope.cancel()
+        finally:
+            self._lifespan = False
+            await anyio.to_thread.run_sync(self.close)
+        if inner is not None:
+            raise inner
 
     async def ensure_started(self) -> None:
         """Start without a lifespan (first request through an ASGI transport that sends none):

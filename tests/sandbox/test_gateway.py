@@ -221,3 +221,13 @@ async def test_organizations_are_isolated(sandbox_template: Any, tmp_path: Any) 
         assert spoofed.status_code == 403 and spoofed.json()["error_code"] == "403025"
     finally:
         await anyio.to_thread.run_sync(app.state.service.close)
+
+
+async def test_lifespan_lets_errors_through_unwrapped(sandbox_settings: SandboxSettings) -> None:
+    app = create_app(sandbox_settings)
+    with pytest.raises(LookupError, match="from the caller"):
+        async with app.router.lifespan_context(app):
+            headers = await gateway_headers(app)
+            assert (await call(app, headers)).status_code == 200
+            raise LookupError("from the caller")
+    assert app.state.service._store is None  # closed on the way out
