@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 import schemathesis
 import yaml
@@ -28,7 +29,7 @@ from seg_mcp.config import LOCAL_BASE_URL
 from seg_mcp.sandbox import create_app
 from seg_mcp.sandbox.settings import DATABASE_FILE
 
-from .conftest import gateway_headers, make_settings
+from .conftest import asgi, gateway_headers, make_settings
 from .spec_defects import apply_fixes
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "segmentation.yaml"
@@ -65,16 +66,81 @@ def without_lifespan(app: Starlette) -> Any:
     return asgi
 
 
+SEED_REQUESTS: tuple[tuple[str, str, Any, str, str], ...] = (
+    # (path parameter, path, body, field of the answer holding the id, operation path)
+    (
+        "SEGMENT_ID",
+        "/segment/definitions",
+        {
+            "name": "conformance seed",
+            "expression": {"type": "PQL", "format": "pql/text", "value": 'loyalty.tier = "gold"'},
+            "schema": {"name": "_xdm.context.profile"},
+        },
+        "id",
+        "/segment/definitions/{SEGMENT_ID}",
+    ),
+    (
+        "AUDIENCE_ID",
+        "/audiences",
+        {
+            "name": "conformance external",
+            "type": "ExternalSegment",
+            "audienceId": "seed-1",
+            "namespace": "AAM",
+        },
+        "id",
+        "/audiences/{AUDIENCE_ID}",
+    ),
+    (
+        "PREVIEW_ID",
+        "/preview",
+        {
+            "predicateExpression": 'loyalty.tier = "gold"',
+            "predicateType": "pql/text",
+            "predicateModel": "_xdm.context.profile",
+            "graphType": "none",
+        },
+        "previewId",
+        "/preview/{PREVIEW_ID}",
+    ),
+    (
+        "SEGMENT_JOB_ID",
+        "/segment/jobs",
+        [{"segmentId": "{SEGMENT_ID}"}],
+        "id",
+        "/segment/jobs/{SEGMENT_JOB_ID}",
+    ),
+)
+
+
+async def seed(app: Starlette, headers: dict[str, str]) -> dict[str, str]:
+    """Objects that exist, so that reads and updates reach them and not only their 404s.
+    A resource whose routes have not landed yet is skipped."""
+    ids: dict[str, str] = {}
+    async with httpx2.AsyncClient(transport=asgi(app), base_url=BASE_URL, headers=headers) as http:
+        for name, path, body, field, _ in SEED_REQUESTS:
+            text = json.dumps(body)
+            for known, value in ids.items():
+                text = text.replace("{" + known + "}", value)
+            response = await http.post(
+                path, content=text, headers={"content-type": "application/json"}
+            )
+            if response.is_success:
+                ids[name] = str(response.json()[field])
+    return ids
+
+
 @pytest.fixture(scope="module")
 def conformance_app(
     sandbox_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Any, dict[str, str]]]:
+) -> Iterator[tuple[Any, dict[str, str], dict[str, str]]]:
     data_dir = tmp_path_factory.mktemp("conformance")
     shutil.copy(sandbox_template / DATABASE_FILE, data_dir / DATABASE_FILE)
     app = create_app(make_settings(data_dir))
     headers = anyio.run(gateway_headers, app)
+    ids = anyio.run(seed, app, headers)
     try:
-        yield without_lifespan(app), headers
+        yield without_lifespan(app), headers, ids
     finally:
         app.state.service.close()
 
@@ -87,9 +153,13 @@ def conformance_app(
     derandomize=True,
 )
 def test_conforms_to_spec(
-    case: schemathesis.Case, conformance_app: tuple[Any, dict[str, str]]
+    case: schemathesis.Case, conformance_app: tuple[Any, dict[str, str], dict[str, str]]
 ) -> None:
-    app, gateway = conformance_app
+    app, gateway, ids = conformance_app
+    if case.method.upper() != "DELETE":  # deleting the seeds would starve the other examples
+        for name, value in ids.items():
+            if case.path_parameters and name in case.path_parameters:
+                case.path_parameters[name] = value
     headers = dict(gateway)
     if case.body is not None or case.method.upper() in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
