@@ -282,6 +282,23 @@ def dependents(docs: list[dict[str, Any]], oid: str) -> list[str]:
     return [d["id"] for d in docs if oid in (d.get("dependencies") or ())]
 
 
+def delete(cur: Cursor, store: Store, info: SandboxInfo, oid: str) -> None:
+    """Delete audience `oid` unless another one uses it through inSegment() (400)."""
+    users = dependents(store.list(cur, info, KIND), oid)
+    if users:
+        raise ups_error(
+            400,
+            "The audience cannot be deleted.",
+            code=errors.CANNOT_DELETE,
+            messages=[
+                "The audience cannot be deleted.",
+                f"Audience {oid} is used through inSegment() by {', '.join(users)}; change or "
+                "delete those first.",
+            ],
+        )
+    store.delete(cur, info, KIND, oid)
+
+
 # -- response shapes ---------------------------------------------------------------------------
 
 

@@ -6,9 +6,9 @@ definition it retrieved (`id`, `imsOrgId`, timestamps, ...) are accepted and ign
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 PROFILE_SCHEMA_NAME = "_xdm.context.profile"
 PROFILE_SCHEMA_IDS = (
@@ -16,6 +16,15 @@ PROFILE_SCHEMA_IDS = (
     "https://ns.adobe.com/xdm/context/profile",
     "https://ns.adobe.com/xdm/context/profile__union",
 )
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the name must not be blank")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_not_blank)]
 
 
 class Strict(BaseModel):
@@ -65,7 +74,7 @@ class ReadOnlyEchoes(Strict):
 class DefinitionIn(ReadOnlyEchoes):
     """Body of `POST /segment/definitions` and of `PATCH /segment/definitions/{id}` (whole)."""
 
-    name: str = Field(min_length=1, max_length=1024)
+    name: Name
     description: str | None = None
     expression: ExpressionIn
     schema_: SchemaIn = Field(alias="schema")
@@ -74,13 +83,6 @@ class DefinitionIn(ReadOnlyEchoes):
     payloadSchema: str | None = None
     ttlInDays: int | None = Field(default=None, ge=1, le=3650)
     mergePolicyId: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name must not be blank")
-        return value
 
 
 class ConversionIn(ReadOnlyEchoes):
@@ -113,7 +115,7 @@ class AudienceIn(ReadOnlyEchoes):
     """Body of `POST /audiences` and `PUT /audiences/{id}`: a Platform audience (with an
     expression) or an external one (`type: ExternalSegment`, no expression)."""
 
-    name: str = Field(min_length=1, max_length=1024)
+    name: Name
     description: str | None = None
     type: AudienceType | None = None
     expression: ExpressionIn | None = None
@@ -149,13 +151,6 @@ class AudienceIn(ReadOnlyEchoes):
     createdBy: str | None = None
     lastModifiedBy: str | None = None
     etag: str | None = Field(default=None, alias="_etag")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name must not be blank")
-        return value
 
     @property
     def external(self) -> bool:

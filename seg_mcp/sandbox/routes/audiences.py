@@ -248,19 +248,7 @@ async def patch_audience(ctx: Ctx) -> Response:
 def _delete(cur: Cursor, ctx: Ctx, oid: str) -> None:
     if defs.load(cur, ctx.store, ctx.sandbox, oid) is None:
         raise _missing(oid)
-    users = defs.dependents(ctx.store.list(cur, ctx.sandbox, defs.KIND), oid)
-    if users:
-        raise ups_error(
-            400,
-            "The audience cannot be deleted.",
-            code=errors.CANNOT_DELETE,
-            messages=[
-                "The audience cannot be deleted.",
-                f"Audience {oid} is used through inSegment() by {', '.join(users)}; change or "
-                "delete those first.",
-            ],
-        )
-    ctx.store.delete(cur, ctx.sandbox, defs.KIND, oid)
+    defs.delete(cur, ctx.store, ctx.sandbox, oid)
 
 
 @endpoint()

@@ -131,19 +131,7 @@ async def patch_definition(ctx: Ctx) -> Response:
 def _delete(cur: Cursor, ctx: Ctx, oid: str) -> None:
     if defs.get_definition(cur, ctx.store, ctx.sandbox, oid) is None:
         raise _missing(oid)
-    users = defs.dependents(ctx.store.list(cur, ctx.sandbox, defs.KIND), oid)
-    if users:
-        raise ups_error(
-            400,
-            "The audience cannot be deleted.",
-            code=errors.CANNOT_DELETE,
-            messages=[
-                "The audience cannot be deleted.",
-                f"Segment definition {oid} is used through inSegment() by "
-                f"{', '.join(users)}; change or delete those first.",
-            ],
-        )
-    ctx.store.delete(cur, ctx.sandbox, defs.KIND, oid)
+    defs.delete(cur, ctx.store, ctx.sandbox, oid)
 
 
 @endpoint()
