@@ -231,3 +231,39 @@ async def test_lifespan_lets_errors_through_unwrapped(sandbox_settings: SandboxS
             assert (await call(app, headers)).status_code == 200
             raise LookupError("from the caller")
     assert app.state.service._store is None  # closed on the way out
+
+
+async def test_union_schema_includes_loaded_fields(
+    sandbox_settings: SandboxSettings, aep: AEPClient, sandbox_app: Starlette
+) -> None:
+    from seg_mcp.sandbox import xdm
+
+    await aep.list_sandboxes()  # the service is open
+    store = sandbox_app.state.service.store
+    info = store.sandbox("seg-mcp-local@AdobeOrg", "dev")
+    extra = xdm.XdmField(
+        "profile",
+        "object",
+        fields=(xdm.XdmField("loyalty", "object", fields=(xdm.XdmField("nickname", "string"),)),),
+    )
+    profile, event = store.fields(info)
+    await store.db.awrite(store.set_fields, info, xdm.merge(profile, extra), event)
+
+    loyalty = (await aep.get_union_schema())["properties"]["loyalty"]["properties"]
+    assert loyalty["nickname"]["type"] == "string" and "tier" in loyalty
+    prod = (await aep.get_union_schema(sandbox="prod"))["properties"]["loyalty"]["properties"]
+    assert "nickname" not in prod  # per sandbox
+
+    await anyio.to_thread.run_sync(sandbox_app.state.service.close)
+    again = create_app(sandbox_settings)
+    try:
+        headers = await gateway_headers(again)
+        async with httpx2.AsyncClient(transport=asgi(again), base_url=LOCAL_BASE_URL) as http:
+            response = await http.get(
+                "/data/foundation/schemaregistry/tenant/schemas/"
+                "https%3A%2F%2Fns.adobe.com%2Fxdm%2Fcontext%2Fprofile__union",
+                headers={**headers, "accept": "application/vnd.adobe.xed-full+json;version=1"},
+            )
+        assert "nickname" in response.json()["properties"]["loyalty"]["properties"]
+    finally:
+        await anyio.to_thread.run_sync(again.state.service.close)
