@@ -158,8 +158,9 @@ def _severity(d: dict[str, Any]) -> str:
 def describe(d: dict[str, Any]) -> str:
     """One line: where, what, and the hint."""
     where = ""
-    if d.get("line") is not None and d.get("column") is not None:
-        where = f"line {d['line']}, column {d['column']}: "
+    at = d if d.get("line") is not None else (d.get("span") or {})
+    if isinstance(at, dict) and at.get("line") is not None and at.get("column") is not None:
+        where = f"line {at['line']}, column {at['column']}: "
     text = where + str(d.get("message", "invalid expression"))
     if d.get("hint"):
         text += f" Hint: {d['hint']}"
