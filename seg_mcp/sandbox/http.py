@@ -219,10 +219,10 @@ def endpoint(*, sandbox: bool = True, body: BodyKind = "none") -> Callable[[Hand
             except ApiError as exc:
                 if "requestId" in exc.body:
                     exc.body["requestId"] = rid
-                return error_response(exc)
+                response = error_response(exc)
             except Exception:
                 log.exception("unexpected error in %s %s", request.method, request.url.path)
-                return error_response(
+                response = error_response(
                     ups_error(
                         500,
                         "The local sandbox failed unexpectedly while handling this request; "

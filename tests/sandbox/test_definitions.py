@@ -247,3 +247,26 @@ async def test_bad_request_error_type(aep: AEPClient) -> None:
     with pytest.raises(BadRequestError) as info:
         await aep.create_segment_definition(definition("bad", "loyalty.tier = "))
     assert info.value.status == 400
+
+
+async def test_concurrent_creates_of_one_name_store_one(raw: httpx2.AsyncClient) -> None:
+    import anyio
+
+    statuses: list[int] = []
+
+    async def create() -> None:
+        statuses.append(
+            (await raw.post("/segment/definitions", json=definition("race"))).status_code
+        )
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(8):
+            tg.start_soon(create)
+    assert sorted(statuses) == [200] + [422] * 7
+    assert len((await raw.get("/segment/definitions")).json()["segments"]) == 1
+
+
+async def test_request_id_is_echoed(raw: httpx2.AsyncClient) -> None:
+    response = await raw.get("/segment/definitions/nope", headers={"x-request-id": "trace-me-123"})
+    assert response.json()["requestId"] == "trace-me-123"
+    assert response.headers["x-request-id"] == "trace-me-123"
