@@ -267,3 +267,23 @@ async def test_union_schema_includes_loaded_fields(
         assert "nickname" in response.json()["properties"]["loyalty"]["properties"]
     finally:
         await anyio.to_thread.run_sync(again.state.service.close)
+
+
+async def test_unexpected_failure_is_a_ups_500_and_rolls_back(
+    raw: httpx2.AsyncClient, sandbox_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await raw.get("/segment/definitions")  # open the service
+    real_put = sandbox_app.state.service.store.put
+
+    def put_then_fail(*args: Any) -> None:
+        real_put(*args)  # the row is written inside the transaction...
+        raise RuntimeError("disk on fire /secret/path")  # ...then the unit of work fails
+
+    monkeypatch.setattr(sandbox_app.state.service.store, "put", put_then_fail)
+    response = await raw.post("/segment/definitions", json=definition("doomed"))
+    assert response.status_code == 500
+    body = response.json()
+    assert body["type"].endswith("UPAPI-113500-500") and body["status"] == 500
+    assert "Traceback" not in response.text and "secret" not in response.text
+    monkeypatch.undo()
+    assert (await raw.get("/segment/definitions")).json()["segments"] == []
