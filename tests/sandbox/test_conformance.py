@@ -37,16 +37,22 @@ BASE_URL = LOCAL_BASE_URL + "/data/core/ups"
 MAX_EXAMPLES = 12
 
 
-def load_schema() -> schemathesis.BaseSchema:
+def load_schema(mode: GenerationMode) -> schemathesis.BaseSchema:
     # Through JSON: YAML turns example timestamps into datetimes and status codes into ints.
     raw = json.loads(json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8")), default=str))
     raw["servers"] = [{"url": BASE_URL}]
     schema = schemathesis.openapi.from_dict(apply_fixes(raw))
-    schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+    schema.config.generation.update(modes=[mode])
+    if mode is GenerationMode.NEGATIVE:
+        # The spec's examples are valid requests (the positive run sends them); building them
+        # costs about 12 s of collection per run.
+        schema.config.phases.examples.enabled = False
     return schema
 
 
-schema = load_schema()
+schema = load_schema(GenerationMode.POSITIVE)
+invalid = load_schema(GenerationMode.NEGATIVE)
+NEGATIVE_EXAMPLES = 5
 
 
 def without_lifespan(app: Starlette) -> Any:
@@ -160,13 +166,46 @@ def test_conforms_to_spec(
         for name, value in ids.items():
             if case.path_parameters and name in case.path_parameters:
                 case.path_parameters[name] = value
+    case.call_and_validate(
+        app=app,
+        headers=valid_headers(case, gateway),
+        checks=[not_a_server_error, response_schema_conformance],
+    )
+
+
+def valid_headers(case: schemathesis.Case, gateway: dict[str, str]) -> dict[str, str]:
     headers = dict(gateway)
     if case.body is not None or case.method.upper() in ("POST", "PUT", "PATCH"):
         headers["Content-Type"] = "application/json"
     if case.path.startswith("/search/"):
         headers["x-ups-search-version"] = "1.0"
-    case.call_and_validate(
-        app=app,
-        headers=headers,
-        checks=[not_a_server_error, response_schema_conformance],
-    )
+    return headers
+
+
+def adobe_shaped(body: Any) -> bool:
+    """One of the platform's error bodies: UPS envelope, gateway, content-type check."""
+    if not isinstance(body, dict):
+        return False
+    ups = {"requestId", "errors", "type", "title", "status"} <= body.keys()
+    gateway = {"error_code", "message"} <= body.keys()
+    content_type = body.get("title") == "BadRequestError" and "detail" in body
+    return ups or gateway or content_type
+
+
+@invalid.parametrize()
+@settings(
+    max_examples=NEGATIVE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_invalid_requests_get_adobe_shaped_4xx(
+    case: schemathesis.Case, conformance_app: tuple[Any, dict[str, str], dict[str, str]]
+) -> None:
+    """Requests that break the spec (wrong types, missing required parts) never get a 5xx, and
+    every 4xx answer is one of the platform's error bodies."""
+    app, gateway, _ = conformance_app
+    response = case.call(app=app, headers=valid_headers(case, gateway))
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert adobe_shaped(response.json()), response.text
