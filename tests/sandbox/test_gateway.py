@@ -287,3 +287,21 @@ async def test_unexpected_failure_is_a_ups_500_and_rolls_back(
     assert "Traceback" not in response.text and "secret" not in response.text
     monkeypatch.undo()
     assert (await raw.get("/segment/definitions")).json()["segments"] == []
+
+
+def test_tokens_expire_and_are_bound_to_the_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from seg_mcp.sandbox.auth import TokenIssuer
+    from seg_mcp.sandbox.settings import LocalCredential
+
+    cred = LocalCredential(client_id="c", client_secret=SecretStr("s"), org_id="o@AdobeOrg")
+    issuer = TokenIssuer(b"k" * 32, [cred], ttl_seconds=60)
+    token = str(issuer.issue("c", "s")["access_token"])
+    claims = issuer.verify(token)
+    assert claims is not None and claims.org_id == "o@AdobeOrg"
+    assert TokenIssuer(b"x" * 32, [cred], ttl_seconds=60).verify(token) is None
+    assert TokenIssuer(b"k" * 32, [], ttl_seconds=60).verify(token) is None  # client removed
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    assert issuer.verify(token) is None
