@@ -10,6 +10,7 @@ import pytest
 
 from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError
+from seg_mcp.sandbox import pqlbridge
 
 US = 'homeAddress.countryCode = "US"'
 
@@ -270,3 +271,20 @@ async def test_request_id_is_echoed(raw: httpx2.AsyncClient) -> None:
     response = await raw.get("/segment/definitions/nope", headers={"x-request-id": "trace-me-123"})
     assert response.json()["requestId"] == "trace-me-123"
     assert response.headers["x-request-id"] == "trace-me-123"
+
+
+@pytest.mark.skipif(
+    not pqlbridge.available(),
+    reason="the field check needs seg_mcp.pql.check (PQL toolkit, landing separately)",
+)
+async def test_unknown_field_is_refused_against_the_sandbox_catalog(
+    raw: httpx2.AsyncClient,
+) -> None:
+    response = await raw.post(
+        "/segment/definitions", json=definition("typo", 'homeAddress.countyCode = "US"')
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert "countyCode" in body["title"]
+    assert body["diagnostics"][0]["line"] == 1
+    assert (await raw.get("/segment/definitions")).json()["segments"] == []
