@@ -309,9 +309,7 @@ class _Builder:
     def bracket(self, node: Tree) -> a.Expr:
         source = self.expr(node.children[0])
         condition = self._implicit_lambda(node.children[1])
-        return a.FnApply(
-            name="filter", args=(source, condition), form="bracket", span=_span(node)
-        )
+        return a.FnApply(name="filter", args=(source, condition), form="bracket", span=_span(node))
 
     def negate(self, node: Tree) -> a.Expr:
         operand = self.expr(node.children[1])

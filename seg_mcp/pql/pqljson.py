@@ -59,7 +59,11 @@ def _out(node: a.Node) -> Json:
     if isinstance(node, a.Literal):
         return {"nodeType": "literal", "literalType": node.literal_type, "value": node.value}
     if isinstance(node, a.FieldLookup):
-        return {"nodeType": "fieldLookup", "fieldName": node.field_name, "object": _out(node.object)}
+        return {
+            "nodeType": "fieldLookup",
+            "fieldName": node.field_name,
+            "object": _out(node.object),
+        }
     if isinstance(node, a.ParameterReference):
         return {"nodeType": "parameterReference", "position": node.position}
     if isinstance(node, a.FnApply):
@@ -244,7 +248,9 @@ class _Reader:
                     raise ValueError
                 return a.Literal(literal_type="Boolean", value=value)
         except (TypeError, ValueError):
-            raise PqlJsonError(f"{value!r} is not a {literal_type} value", f"{path}.value") from None
+            raise PqlJsonError(
+                f"{value!r} is not a {literal_type} value", f"{path}.value"
+            ) from None
         raise PqlJsonError(f"unknown literalType {literal_type!r}", f"{path}.literalType")
 
     def scalar(self, value: t.Any, path: str) -> a.Expr:
@@ -281,7 +287,9 @@ class _Reader:
 
     def r_fnApply(self, node: t.Mapping[str, t.Any], path: str) -> a.Expr:
         if "fnName" not in node and "function" in node:
-            raise PqlJsonError("applying an inline function (fnApply.function) is not supported", path)
+            raise PqlJsonError(
+                "applying an inline function (fnApply.function) is not supported", path
+            )
         name = self.field(node, "fnName", path)
         raw = node.get("params", [])
         if not isinstance(raw, list):
@@ -296,7 +304,11 @@ class _Reader:
             raise PqlJsonError(f"{name} takes at least 2 params", path)
         if name == "matches" and len(args) != 2:
             raise PqlJsonError("matches takes 2 params", path)
-        if not _IDENT.match(name) and expected is None and name not in ("-", "and", "or", "matches"):
+        if (
+            not _IDENT.match(name)
+            and expected is None
+            and name not in ("-", "and", "or", "matches")
+        ):
             raise PqlJsonError(f"{name!r} is not a function name", f"{path}.fnName")
         form = node.get("form")
         if form not in (None, "infix", "prefix", "function", "method", "bracket"):
@@ -355,7 +367,9 @@ class _Reader:
 
     def r_list(self, node: t.Mapping[str, t.Any], path: str) -> a.Expr:
         raw = self.field(node, "items", path, list)
-        return a.ListLiteral(items=tuple(self.expr(v, f"{path}.items[{i}]") for i, v in enumerate(raw)))
+        return a.ListLiteral(
+            items=tuple(self.expr(v, f"{path}.items[{i}]") for i, v in enumerate(raw))
+        )
 
     def r_object(self, node: t.Mapping[str, t.Any], path: str) -> a.Expr:
         raw = self.field(node, "fields", path, dict)
@@ -447,14 +461,20 @@ class _Reader:
             if not isinstance(step, t.Mapping):
                 raise PqlJsonError("expected a chainStep node", where)
             count = step.get("count")
-            if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+            if count is not None and (
+                not isinstance(count, int) or isinstance(count, bool) or count < 1
+            ):
                 raise PqlJsonError("count is a whole number of at least 1", f"{where}.count")
             steps.append(
                 a.ChainStep(
                     label=self.name(step, "label", where),
                     what=self.expr(step.get("what"), f"{where}.what"),
-                    where=None if step.get("where") is None else self.expr(step["where"], f"{where}.where"),
-                    when=None if step.get("when") is None else self.window(step["when"], f"{where}.when"),
+                    where=None
+                    if step.get("where") is None
+                    else self.expr(step["where"], f"{where}.where"),
+                    when=None
+                    if step.get("when") is None
+                    else self.window(step["when"], f"{where}.when"),
                     count=count,
                 )
             )

@@ -26,8 +26,21 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # printed as `$1.name`.
 _START_KEYWORDS = frozenset(
     {
-        "select", "exists", "forall", "let", "sum", "average", "min", "max", "true", "false",
-        "now", "today", "yesterday", "tomorrow", "xEvent",
+        "select",
+        "exists",
+        "forall",
+        "let",
+        "sum",
+        "average",
+        "min",
+        "max",
+        "true",
+        "false",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "xEvent",
     }
 )
 _START_KEYWORDS_CI = frozenset({"not", "chain", "and", "or"})
@@ -69,13 +82,13 @@ def canonical_form(name: str, nargs: int) -> a.FnForm:
 def _usable_form(node: a.FnApply) -> a.FnForm:
     n = len(node.args)
     form = node.form or canonical_form(node.name, n)
-    if form == "infix" and not (node.name in _INFIX_LEVEL and (n == 2 or node.name in ("and", "or"))):
+    if form == "infix" and not (
+        node.name in _INFIX_LEVEL and (n == 2 or node.name in ("and", "or"))
+    ):
         form = canonical_form(node.name, n)
     if form == "prefix" and not (node.name in ("not", "-") and n == 1):
         form = canonical_form(node.name, n)
-    if form == "bracket" and not (
-        node.name == "filter" and n == 2 and _is_implicit(node.args[1])
-    ):
+    if form == "bracket" and not (node.name == "filter" and n == 2 and _is_implicit(node.args[1])):
         form = "method" if n >= 1 else "function"
     if form == "method" and n == 0:
         form = "function"
@@ -197,9 +210,7 @@ class _Printer:
 
     def shadowed(self, name: str) -> bool:
         return (
-            name in self.variables
-            or name in _START_KEYWORDS
-            or name.lower() in _START_KEYWORDS_CI
+            name in self.variables or name in _START_KEYWORDS or name.lower() in _START_KEYWORDS_CI
         )
 
     @staticmethod

@@ -87,7 +87,9 @@ class FakeAdobe:
         )
         h = request.headers
         if h.get("authorization") != f"Bearer {FAKE_TOKEN}":
-            return JSONResponse({"error_code": "401013", "message": "Oauth token is not valid"}, 401)
+            return JSONResponse(
+                {"error_code": "401013", "message": "Oauth token is not valid"}, 401
+            )
         if h.get("x-api-key") != FAKE_CLIENT_ID:
             return JSONResponse({"error_code": "403003", "message": "Api Key is invalid"}, 403)
         if h.get("x-gw-ims-org-id") != FAKE_ORG:
@@ -113,7 +115,9 @@ class FakeAdobe:
         if refused:
             return refused
         audience_id = request.path_params["audience_id"]
-        message = f"The audience entity {audience_id} is not found. Use a valid entity and try again."
+        message = (
+            f"The audience entity {audience_id} is not found. Use a valid entity and try again."
+        )
         return JSONResponse(
             {
                 "requestId": "YrgXiqvCobA9neOmrzCP7kQLi4yIizoP",
