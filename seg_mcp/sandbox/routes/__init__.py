@@ -1,6 +1,6 @@
 """The route modules the app mounts, in order.
 
-Convention (see /work/team/contracts.md, "Sandbox API internals"): each module exposes
+Convention: each module exposes
 `ROUTES: list[starlette.routing.Route]` whose paths are relative to the Segmentation base path
 `/data/core/ups`, unless the module sets `PREFIX: str` (the platform module serves IMS, Sandbox
 Management and the Schema Registry from the origin's root, `PREFIX = ""`). Handlers are written
