@@ -20,6 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Self
@@ -33,11 +34,15 @@ from seg_mcp.aep.errors import AEPError, ResponseFormatError
 from seg_mcp.aep.operation import Operation, describe_validation_error
 from seg_mcp.aep.retry import RetryPolicy
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseAEPClient"]
+__all__ = ["DEFAULT_TIMEOUT", "BaseAEPClient", "last_request_id"]
 
 logger = logging.getLogger("seg_mcp.aep")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+
+#: The `x-request-id` of the latest request sent in the current context (task), so that callers
+#: can quote it after a success too (audit trails); errors carry theirs in `AEPError.request_id`.
+last_request_id: ContextVar[str | None] = ContextVar("seg_mcp_aep_last_request_id", default=None)
 
 
 def _user_agent() -> str:
@@ -162,7 +167,8 @@ class BaseAEPClient:
 
         async def send_once(token: str) -> httpx2.Response:
             headers["Authorization"] = f"Bearer {token}"
-            headers["x-request-id"] = uuid.uuid4().hex
+            headers["x-request-id"] = request_id = uuid.uuid4().hex
+            last_request_id.set(request_id)
             request = http.build_request(
                 op.http_method, url, params=params, content=content, headers=headers
             )
