@@ -173,3 +173,129 @@ class BulkId(Strict):
 
 class BulkGetIn(Strict):
     ids: list[BulkId]
+
+
+# -- jobs: previews, segment jobs, export jobs, schedules -------------------------------------
+
+PREVIEW_MODELS = (*PROFILE_SCHEMA_IDS, "xdm.model.profile", "_xdm.model.profile")
+
+
+class PreviewIn(Strict):
+    """Body of `POST /preview`. `predicateType` is `pql/text` (the docs), `PQL` (the spec's
+    default) or `pql/json`; `graphType`/`mergeStrategy` `simple` come from older docs."""
+
+    predicateExpression: str = Field(min_length=1)
+    predicateType: Literal["pql/text", "pql/json", "PQL"] = "pql/text"
+    predicateModel: str = PROFILE_SCHEMA_NAME
+    graphType: Literal["none", "pdg", "simple"] | None = None
+    mergeStrategy: str | None = None
+
+
+class SegmentJobItem(Strict):
+    segmentId: str = Field(min_length=1)
+
+
+class AllSegmentsJobIn(Strict):
+    """The documented "all segments" body of `POST /segment/jobs`."""
+
+    schema_: SchemaIn | None = Field(default=None, alias="schema")
+    segments: list[SegmentJobItem] = Field(min_length=1)
+
+
+MembershipStatus = Literal["realized", "existing", "exited"]
+
+
+class ExportSegmentIn(Strict):
+    segmentId: str = Field(min_length=1)
+    segmentNs: str | None = None
+    status: list[MembershipStatus] | None = Field(default=None, min_length=1)
+
+
+class QualificationTimeIn(Strict):
+    startTime: str | None = None
+    endTime: str | None = None
+
+
+class ExportFilterIn(Strict):
+    segments: list[ExportSegmentIn] | None = None
+    segmentQualificationTime: QualificationTimeIn | None = None
+    fromIngestTimestamp: str | None = None
+    emptyProfiles: StrictBool | None = None
+
+
+class EventListFilterIn(Strict):
+    fromIngestTimestamp: str | None = None
+    toIngestTimestamp: str | None = None
+
+
+class EventListIn(Strict):
+    fields: str | None = None
+    filter: EventListFilterIn | None = None
+
+
+class AdditionalFieldsIn(Strict):
+    eventList: EventListIn | None = None
+
+
+class DestinationIn(Strict):
+    datasetId: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+    segmentPerBatch: StrictBool | None = None
+
+
+class MergePolicyIn(Strict):
+    id: str | None = None
+    version: int | float | None = None
+
+
+class ExportSchemaIn(Strict):
+    name: str = Field(min_length=1)
+
+
+class ExportJobIn(Strict):
+    """Body of `POST /export/jobs` (reference §7.1)."""
+
+    fields: str | None = None
+    mergePolicy: MergePolicyIn | None = None
+    filter: ExportFilterIn | None = None
+    additionalFields: AdditionalFieldsIn | None = None
+    destination: DestinationIn
+    schema_: ExportSchemaIn = Field(alias="schema")
+    evaluationInfo: dict[str, StrictBool] | None = None
+
+
+ScheduleType = Literal["batch_segmentation", "export"]
+ScheduleState = Literal["active", "inactive"]
+
+
+class SchedulePropertiesIn(Strict):
+    """`segments` (definition ids, `["*"]` for all) drives a `batch_segmentation` schedule. An
+    `export` schedule (a type the docs name without documenting its properties) also takes the
+    export job to start: `destination` and optional `fields` (local convention)."""
+
+    segments: list[str] | None = None
+    destination: DestinationIn | None = None
+    fields: str | None = None
+
+
+class ScheduleIn(Strict):
+    """Body of `POST /config/schedules` (reference §8). Read-only fields of a retrieved schedule
+    are accepted and ignored."""
+
+    name: Name
+    type: ScheduleType
+    properties: SchedulePropertiesIn
+    schedule: str | None = None
+    state: ScheduleState = "inactive"
+    id: str | None = None
+    imsOrgId: str | None = None
+    sandbox: dict[str, Any] | None = None
+    createEpoch: int | None = None
+    updateEpoch: int | None = None
+
+
+class SchedulePatchOp(Strict):
+    """One step of `PATCH /config/schedules/{id}`: Adobe takes `add` on `/state` or `/schedule`."""
+
+    op: Literal["add"]
+    path: Literal["/state", "/schedule"]
+    value: str
