@@ -1,0 +1,98 @@
+"""PQL to SQL: compile a :class:`seg_mcp.pql.ast.Query` into sqlglot expression trees for DuckDB.
+
+Pure functions, no I/O. The caller describes its tables with a :class:`Layout` (see
+``types.py``) and gives the evaluation instant ``now`` (naive UTC); the result is a sqlglot
+``SELECT`` over the profile table aliased ``"p#"``. Every identifier is quoted and every user
+value is a sqlglot literal node.
+
+* :func:`condition`: the per-profile condition (a boolean SQL expression over ``"p#"``).
+* :func:`members`: ``SELECT "p#"."_id" FROM profiles AS "p#" WHERE <condition>``.
+* :func:`count`: ``SELECT count(*) ...`` of the same.
+
+Both take ``sample_percent`` to evaluate a deterministic sample of the profiles (those whose
+``hash(_id)`` falls in the first ``sample_percent`` of the hash space); :func:`sample_size`
+counts that sample. A construct the compiler cannot evaluate raises :class:`UnsupportedQuery`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlglot import exp
+
+from seg_mcp.pql import ast as a
+from seg_mcp.pql.sql.compiler import Compiler
+from seg_mcp.pql.sql.errors import UnsupportedQuery
+from seg_mcp.pql.sql.types import Layout, SqlType, TableName, list_of, map_of, struct_of
+from seg_mcp.pql.sql.values import PROFILE_ALIAS, call, table
+
+__all__ = [
+    "PROFILE_ALIAS",
+    "Layout",
+    "SqlType",
+    "TableName",
+    "UnsupportedQuery",
+    "condition",
+    "count",
+    "list_of",
+    "map_of",
+    "members",
+    "sample_size",
+    "struct_of",
+]
+
+_SAMPLE_BUCKETS = 1_000_000
+
+
+def condition(query: a.Query, layout: Layout, *, now: datetime) -> exp.Expr:
+    """The condition a profile row ``"p#"`` satisfies iff it qualifies for ``query``."""
+    return Compiler(layout, now).condition(query)
+
+
+def _profile_id(layout: Layout) -> exp.Column:
+    return exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
+
+
+def _sample(layout: Layout, percent: float) -> exp.Expr:
+    if not 0 < percent <= 100:
+        raise ValueError(f"sample_percent must be in (0, 100], got {percent}")
+    bucket = exp.Mod(
+        this=call("hash", _profile_id(layout)),
+        expression=exp.Literal.number(_SAMPLE_BUCKETS),
+    )
+    limit = round(percent / 100 * _SAMPLE_BUCKETS)
+    return exp.LT(this=bucket, expression=exp.Literal.number(limit))
+
+
+def _from_profiles(
+    layout: Layout, column: exp.Expr, where: exp.Expr | None, sample: float | None
+) -> exp.Select:
+    query = exp.select(column).from_(table(layout.profiles, PROFILE_ALIAS))
+    if sample is not None:
+        query = query.where(_sample(layout, sample))
+    if where is not None:
+        query = query.where(where)
+    return query
+
+
+def members(
+    query: a.Query, layout: Layout, *, now: datetime, sample_percent: float | None = None
+) -> exp.Select:
+    """``SELECT "p#"."<profile_id>"`` of the qualifying profiles (unordered)."""
+    return _from_profiles(
+        layout, _profile_id(layout), condition(query, layout, now=now), sample_percent
+    )
+
+
+def count(
+    query: a.Query, layout: Layout, *, now: datetime, sample_percent: float | None = None
+) -> exp.Select:
+    """``SELECT count(*)`` of the qualifying profiles (in the sample, if one is asked for)."""
+    return _from_profiles(
+        layout, exp.Count(this=exp.Star()), condition(query, layout, now=now), sample_percent
+    )
+
+
+def sample_size(layout: Layout, sample_percent: float) -> exp.Select:
+    """``SELECT count(*)`` of the profiles in the sample :func:`count` evaluates."""
+    return _from_profiles(layout, exp.Count(this=exp.Star()), None, sample_percent)

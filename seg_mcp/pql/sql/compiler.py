@@ -1,0 +1,362 @@
+"""The expression compiler: PQL AST nodes to :class:`Val`/:class:`Rel` in a :class:`Scope`.
+
+This module holds the dispatch, scopes, field access, boolean coercion and type coercion; the
+function catalogue is in ``functions.py``, arrays/events in ``arrays.py``, ``occurs`` in
+``timewindow.py`` and ``chain()`` in ``chain.py``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlglot import exp
+
+from seg_mcp.pql import ast as a
+from seg_mcp.pql.sql import arrays, chain, functions, timewindow
+from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
+from seg_mcp.pql.sql.types import (
+    BOOLEAN,
+    DOUBLE,
+    INTEGER,
+    NULL,
+    SQL_NAMES,
+    STRING,
+    Layout,
+    SqlType,
+    list_of,
+)
+from seg_mcp.pql.sql.values import (
+    PROFILE_ALIAS,
+    Rel,
+    Val,
+    coalesce_false,
+    ident,
+    merge,
+    pred,
+    table,
+    typed_null,
+    unnest,
+)
+
+__all__ = ["PROFILE_ALIAS", "Compiler", "Scope"]
+
+Value = Val | Rel
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What names mean where a node is compiled: ``items`` is the stack of implicit-scope items
+    (the profile first; ``ContextRef(n)`` is ``items[-1 - n]``), ``vars`` the bound variables,
+    ``chain_times`` the timestamps of the chain steps matched so far (by label)."""
+
+    items: tuple[Val, ...]
+    vars: Mapping[str, Value] = field(default_factory=dict)
+    chain_times: Mapping[str, exp.Expr] = field(default_factory=dict)
+
+    def push(self, item: Val) -> Scope:
+        return replace(self, items=(*self.items, item))
+
+    def bind(self, name: str, value: Value) -> Scope:
+        return replace(self, vars={**self.vars, name: value})
+
+    def bind_time(self, label: str, when: exp.Expr) -> Scope:
+        return replace(self, chain_times={**self.chain_times, label: when})
+
+
+class Compiler:
+    """Compiles one query for one layout and one evaluation instant (``now``, naive UTC)."""
+
+    def __init__(self, layout: Layout, now: datetime) -> None:
+        self.layout = layout
+        self.now = now.replace(tzinfo=None)
+        self._aliases = 0
+
+    # -- entry ---------------------------------------------------------------------------
+
+    def profile(self) -> Val:
+        return Val(
+            exp.column(PROFILE_ALIAS, quoted=True), self.layout.profile, False, row=PROFILE_ALIAS
+        )
+
+    def condition(self, query: a.Query) -> exp.Expr:
+        """The WHERE condition over the profile row aliased :data:`PROFILE_ALIAS`."""
+        scope = Scope(items=(self.profile(),))
+        body = query.body
+        if isinstance(body, a.Lambda):
+            if len(body.params) > 1:
+                raise UnsupportedQuery("a query with more than one parameter", body)
+            for name in body.params:
+                scope = scope.bind(name, self.profile())
+            body = body.body
+        result = self.truth(self.value(body, scope))
+        return result.sql
+
+    def alias(self, prefix: str) -> str:
+        self._aliases += 1
+        return f"{prefix}#{self._aliases}"
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def value(self, node: a.Node, scope: Scope) -> Value:
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            raise UnsupportedQuery(_describe(node), node)
+        return handler(self, node, scope)
+
+    def val(self, node: a.Node, scope: Scope) -> Val:
+        """A node that must be a single value (not an array of events or items)."""
+        result = self.value(node, scope)
+        if isinstance(result, Rel):
+            raise cannot("an array used where one value is expected", node)
+        return result
+
+    def test(self, node: a.Node, scope: Scope) -> Val:
+        """A node in a boolean position."""
+        return self.truth(self.value(node, scope))
+
+    # -- booleans ------------------------------------------------------------------------
+
+    def truth(self, value: Value) -> Val:
+        """Coerce to a condition: an array is true iff non-empty, an object iff defined, a
+        boolean iff true, anything else iff defined."""
+        if isinstance(value, Rel):
+            return arrays.non_empty(value)
+        if value.predicate:
+            return value
+        kind = value.type.kind
+        if value.row is not None:
+            return pred(exp.true(), nullable=False)
+        if kind == "boolean":
+            return pred(value.sql, nullable=value.nullable)
+        if kind == "null":
+            return pred(exp.false(), nullable=False)
+        if kind == "list":
+            size = exp.Anonymous(this="len", expressions=[value.sql])
+            return pred(exp.GT(this=size, expression=exp.Literal.number(0)))
+        return pred(exp.Not(this=exp.Is(this=value.sql, expression=exp.Null())), nullable=False)
+
+    @staticmethod
+    def as_value(value: Val) -> Val:
+        """A condition used as a value is never NULL (false instead)."""
+        if value.predicate and value.nullable:
+            return replace(value, sql=coalesce_false(value.sql), nullable=False)
+        return value
+
+    @staticmethod
+    def negate(value: Val) -> Val:
+        inner = coalesce_false(value.sql) if value.nullable else value.sql
+        return pred(exp.Not(this=exp.Paren(this=inner)), nullable=False)
+
+    # -- arrays --------------------------------------------------------------------------
+
+    def events(self) -> Rel:
+        alias = self.alias("e")
+        layout = self.layout
+        link = exp.EQ(
+            this=exp.column(layout.event_profile, table=alias, quoted=True),
+            expression=exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True),
+        )
+        row = Val(exp.column(alias, quoted=True), layout.event, False, row=alias)
+        order = exp.column("timestamp", table=alias, quoted=True)
+        return Rel((table(layout.events, alias),), (link,), row, (order,))
+
+    def to_rel(self, value: Value, node: a.Node) -> Rel:
+        """The elements of an array value (a SQL list is unnested)."""
+        if isinstance(value, Rel):
+            return value
+        kind = value.type.kind
+        if kind not in ("list", "null"):
+            raise cannot(f"{value.type.describe()} used as an array", node)
+        alias = self.alias("u")
+        item = value.type.item or NULL
+        source = value.sql if kind == "list" else exp.cast(exp.Null(), "VARCHAR[]")
+        elem = Val(exp.column("v", table=alias, quoted=True), item)
+        return Rel((unnest(source, alias),), (), elem)
+
+    # -- fields --------------------------------------------------------------------------
+
+    def field(self, base: Value, name: str, node: a.Node) -> Value:
+        if isinstance(base, Rel):
+            return self.project(base, name, node)
+        if base.row is not None:
+            ftype = base.type.field(name)
+            if ftype is None:
+                return Val(typed_null(NULL), NULL)
+            return Val(exp.column(name, table=base.row, quoted=True), ftype)
+        kind = base.type.kind
+        if kind == "struct":
+            ftype = base.type.field(name)
+            if ftype is None:
+                return Val(typed_null(NULL), NULL)
+            if isinstance(base.sql, exp.Column | exp.Dot):
+                sql: exp.Expr = exp.Dot(this=base.sql, expression=ident(name))
+            else:
+                sql = exp.Anonymous(
+                    this="struct_extract", expressions=[base.sql, exp.Literal.string(name)]
+                )
+            return Val(sql, ftype)
+        if kind == "list":
+            return self.project(self.to_rel(base, node), name, node)
+        if kind == "null":
+            return Val(typed_null(NULL), NULL)
+        if kind == "map":
+            raise cannot(f'reading field "{name}" of a map (use .get("{name}"))', node)
+        raise cannot(f'reading field "{name}" of {base.type.describe()}', node)
+
+    def project(self, rel: Rel, name: str, node: a.Node) -> Rel:
+        """``array.name``: the non-null values of ``name`` over the elements (flattened when
+        they are arrays themselves)."""
+        inner = self.field(rel.elem, name, node)
+        if isinstance(inner, Rel):
+            return merge(rel, inner)
+        if inner.type.kind == "list":
+            return merge(rel, self.to_rel(inner, node))
+        if inner.type.kind == "null":
+            return replace(rel, elem=inner, conds=(*rel.conds, exp.false()))
+        not_null = exp.Not(this=exp.Is(this=inner.sql, expression=exp.Null()))
+        return replace(rel, elem=inner, conds=(*rel.conds, not_null))
+
+    # -- coercion ------------------------------------------------------------------------
+
+    def coerce_pair(self, left: Val, right: Val, node: a.Node) -> tuple[Val, Val]:
+        """Make two scalars comparable: text meeting a number, boolean or time is cast (TRY_CAST:
+        text that is not one compares false)."""
+        left, right = self.as_value(left), self.as_value(right)
+        lk, rk = left.type.kind, right.type.kind
+        if lk == rk or "null" in (lk, rk) or "other" in (lk, rk):
+            return left, right
+        if left.type.is_numeric and right.type.is_numeric:
+            return left, right
+        if left.type.is_temporal and right.type.is_temporal:
+            return left, right
+        if lk == "string" and rk in SQL_NAMES:
+            return self.cast(left, right.type), right
+        if rk == "string" and lk in SQL_NAMES:
+            return left, self.cast(right, left.type)
+        raise cannot(f"comparing {left.type.describe()} with {right.type.describe()}", node)
+
+    @staticmethod
+    def cast(value: Val, to: SqlType) -> Val:
+        if value.type.kind == to.kind:
+            return value
+        target = exp.DataType.build(SQL_NAMES[to.kind])
+        return Val(exp.TryCast(this=value.sql, to=target), to)
+
+    def numeric(self, value: Val, node: a.Node) -> Val:
+        value = self.as_value(value)
+        if value.type.is_numeric or value.type.kind in ("null", "other"):
+            return value
+        if value.type.kind == "string":
+            return self.cast(value, DOUBLE)
+        raise cannot(f"arithmetic on {value.type.describe()}", node)
+
+    def text(self, value: Val, node: a.Node) -> Val:
+        value = self.as_value(value)
+        if value.type.kind in ("string", "null", "other"):
+            return value
+        if value.type.is_scalar:
+            return Val(exp.cast(value.sql, "VARCHAR"), STRING, value.nullable)
+        raise cannot(f"{value.type.describe()} used as text", node)
+
+
+# ---------------------------------------------------------------------------------------------
+# Node handlers
+
+
+def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Value:
+    value = node.value
+    if node.literal_type == "String":
+        return Val(exp.Literal.string(str(value)), STRING, False)
+    if node.literal_type == "Boolean":
+        return Val(exp.Boolean(this=bool(value)), BOOLEAN, False)
+    if node.literal_type == "Integer":
+        return Val(_number(int(value)), INTEGER, False)
+    return Val(_number(float(value)), DOUBLE, False)
+
+
+def _number(value: int | float) -> exp.Expr:
+    if value < 0:
+        return exp.Neg(this=exp.Literal.number(-value))
+    return exp.Literal.number(value)
+
+
+def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Value:
+    items = [c.as_value(c.val(item, scope)) for item in node.items]
+    kinds = {item.type.kind for item in items} - {"null"}
+    if not kinds:
+        item_type = NULL
+    elif len(kinds) == 1:
+        item_type = items[0].type if items[0].type.kind != "null" else items[-1].type
+    elif kinds <= {"integer", "double"}:
+        item_type = DOUBLE
+    else:
+        raise cannot("a list mixing " + " and ".join(sorted(kinds)), node)
+    sql = exp.Array(expressions=[item.sql for item in items])
+    return Val(sql, list_of(item_type), False)
+
+
+def _param(c: Compiler, node: a.ParameterReference, scope: Scope) -> Value:
+    if node.position != 1:
+        raise UnsupportedQuery(f"the parameter ${node.position} (only $1, the profile)", node)
+    return scope.items[0]
+
+
+def _context(c: Compiler, node: a.ContextRef, scope: Scope) -> Value:
+    if node.levels_up >= len(scope.items):
+        raise cannot("^ climbs above the profile", node)
+    return scope.items[-1 - node.levels_up]
+
+
+def _xevent(c: Compiler, node: a.XEvent, scope: Scope) -> Value:
+    return c.events()
+
+
+def _var(c: Compiler, node: a.VarRef, scope: Scope) -> Value:
+    bound = scope.vars.get(node.name)
+    if bound is None:
+        raise cannot(f"the variable {node.name} is not bound here", node)
+    return bound
+
+
+def _field(c: Compiler, node: a.FieldLookup, scope: Scope) -> Value:
+    return c.field(c.value(node.object, scope), node.field_name, node)
+
+
+def _let(c: Compiler, node: a.Let, scope: Scope) -> Value:
+    return c.value(node.body, scope.bind(node.name, c.value(node.value, scope)))
+
+
+def _time_literal(c: Compiler, node: a.TimeLiteral, scope: Scope) -> Value:
+    start, _end = timewindow.literal_interval(node.name, c.now)
+    return Val(timewindow.timestamp_literal(start), timewindow.TIMESTAMP_TYPE, False)
+
+
+def _describe(node: a.Node) -> str:
+    names = {
+        a.ObjectLiteral: "object literals ({...})",
+        a.RelativePeriod: "a relative period (this/last/next ...) outside occurs or WHEN",
+        a.Lambda: "a lambda (=>) here",
+    }
+    return names.get(type(node), type(node).__name__)
+
+
+_HANDLERS: dict[type, t.Callable[[Compiler, t.Any, Scope], Value]] = {
+    a.Literal: _literal,
+    a.ListLiteral: _list,
+    a.ParameterReference: _param,
+    a.ContextRef: _context,
+    a.XEvent: _xevent,
+    a.VarRef: _var,
+    a.FieldLookup: _field,
+    a.Let: _let,
+    a.TimeLiteral: _time_literal,
+    a.FnApply: functions.apply,
+    a.Select: arrays.select,
+    a.Quantifier: arrays.quantifier,
+    a.Aggregate: arrays.aggregate,
+    a.Occurs: timewindow.occurs,
+    a.Chain: chain.chain,
+}

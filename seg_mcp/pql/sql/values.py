@@ -1,0 +1,147 @@
+"""The two shapes a compiled PQL expression takes, and the SQL building blocks around them.
+
+* :class:`Val`: one SQL expression per profile (or per element, inside a scope): a scalar, a
+  struct, a SQL list, a map, or a *row* of a table (the profile, an event).
+* :class:`Rel`: a PQL array whose elements are rows of a relation: ``xEvent`` (the profile's
+  events), a SQL list unnested, and everything derived from them (bracket filters, projections
+  ``xEvent.commerce.order``, ``select`` declarations). It is a FROM list, WHERE conditions and the
+  element; it becomes SQL only inside ``EXISTS (...)`` or a scalar subquery, correlated with the
+  outer rows by alias (every alias in one compiled query is unique).
+
+Null semantics (``seg_mcp/pql/ast.py``): a predicate's SQL may yield NULL, which means false
+(``WHERE``, ``AND`` and ``OR`` already treat it so); only ``NOT`` and using a predicate as a
+value need ``COALESCE(p, FALSE)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from sqlglot import exp
+
+from seg_mcp.pql.sql.types import BOOLEAN, SQL_NAMES, SqlType, TableName
+
+__all__ = [
+    "PROFILE_ALIAS",
+    "Rel",
+    "Val",
+    "call",
+    "coalesce_false",
+    "conj",
+    "exists",
+    "ident",
+    "merge",
+    "pred",
+    "scalar_subquery",
+    "table",
+    "unnest",
+]
+
+
+PROFILE_ALIAS = "p#"
+"""The alias of the profile row every compiled condition refers to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """A SQL value. ``row`` is set for a table row (its fields are the alias' columns, ``sql`` is
+    the alias as a struct value). ``nullable``: the SQL may yield NULL. ``predicate``: a computed
+    condition, whose NULL means false."""
+
+    sql: exp.Expr
+    type: SqlType
+    nullable: bool = True
+    predicate: bool = False
+    row: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rel:
+    """A PQL array as a relation: ``SELECT ... FROM sources WHERE conds``, one element per row.
+    ``order`` sorts the elements (events by timestamp) when an order is observable (``head``)."""
+
+    sources: tuple[exp.Expr, ...]
+    conds: tuple[exp.Expr, ...]
+    elem: Val
+    order: tuple[exp.Expr, ...] = ()
+
+    def where(self, *conds: exp.Expr) -> Rel:
+        return replace(self, conds=self.conds + tuple(conds))
+
+    def select(self, *columns: exp.Expr) -> exp.Select:
+        query = exp.select(*columns)
+        first, *rest = self.sources
+        query = query.from_(first)
+        for source in rest:
+            query = query.join(source, on=exp.true())
+        if self.conds:
+            query = query.where(conj(self.conds))
+        return query
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def table(name: TableName, alias: str) -> exp.Table:
+    return exp.Table(
+        this=ident(name.name),
+        db=ident(name.schema) if name.schema else None,
+        alias=exp.TableAlias(this=ident(alias)),
+    )
+
+
+def unnest(values: exp.Expr, alias: str, column: str = "v") -> exp.Unnest:
+    return exp.Unnest(
+        expressions=[values],
+        alias=exp.TableAlias(this=ident(alias), columns=[ident(column)]),
+    )
+
+
+def call(name: str, *args: exp.Expr) -> exp.Expr:
+    """A DuckDB function call rendered as written (no dialect rewriting)."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def conj(conds: Iterable[exp.Expr]) -> exp.Expr:
+    items = list(conds)
+    if not items:
+        return exp.true()
+    out = items[0]
+    for item in items[1:]:
+        out = exp.And(this=out, expression=item)
+    return out
+
+
+def coalesce_false(sql: exp.Expr) -> exp.Expr:
+    return exp.Coalesce(this=sql, expressions=[exp.false()])
+
+
+def pred(sql: exp.Expr, *, nullable: bool = True) -> Val:
+    """A computed condition."""
+    return Val(sql, BOOLEAN, nullable=nullable, predicate=True)
+
+
+def exists(rel: Rel) -> Val:
+    return pred(exp.Exists(this=rel.select(exp.Literal.number(1))), nullable=False)
+
+
+def scalar_subquery(rel: Rel, column: exp.Expr, type_: SqlType) -> Val:
+    return Val(exp.Subquery(this=rel.select(column)), type_)
+
+
+def typed_null(type_: SqlType) -> exp.Expr:
+    name = SQL_NAMES.get(type_.kind)
+    return exp.cast(exp.Null(), name) if name else exp.Null()
+
+
+def merge(outer: Rel, inner: Rel) -> Rel:
+    """``inner`` evaluated per element of ``outer`` (it may refer to ``outer``'s aliases), as one
+    flat relation (a lateral join) whose element is ``inner``'s."""
+    return Rel(
+        outer.sources + inner.sources,
+        outer.conds + inner.conds,
+        inner.elem,
+        outer.order + inner.order,
+    )
