@@ -51,6 +51,19 @@ def server(aep: AEPClient) -> MCPServer:
     return server
 
 
+async def save_definition(aep: AEPClient, name: str, pql: str) -> str:
+    saved = await aep.create_segment_definition(
+        {
+            "name": name,
+            "expression": {"type": "PQL", "format": "pql/text", "value": pql},
+            "schema": {"name": "_xdm.context.profile"},
+        },
+        sandbox="dev",
+    )
+    assert saved.id is not None
+    return saved.id
+
+
 async def read_text(client: Client, uri: str) -> str:
     result = await client.read_resource(uri)
     (content,) = result.contents
@@ -128,25 +141,13 @@ def test_every_mistake_the_guide_names_is_a_mistake() -> None:
 
 async def test_a_definition_reads_by_uri_with_its_pql(server: MCPServer, aep: AEPClient) -> None:
     async with Client(server) as mcp:
-        saved = await aep.create_segment_definition(
-            {
-                "name": "US gold\u200b members\u202e",
-                "expression": {
-                    "type": "PQL",
-                    "format": "pql/text",
-                    "value": 'homeAddress.countryCode = "US" and loyalty.tier = "gold"',
-                },
-                "schema": {"name": "_xdm.context.profile"},
-            },
-            sandbox="dev",
-        )
-        body = json.loads(await read_text(mcp, f"segment-definition://dev/{saved.id}"))
+        pql = 'homeAddress.countryCode = "US" and loyalty.tier = "gold"'
+        saved = await save_definition(aep, "US gold\u200b members\u202e", pql)
+        body = json.loads(await read_text(mcp, f"segment-definition://dev/{saved}"))
         definition = body["definition"]
-        assert definition["id"] == saved.id
+        assert definition["id"] == saved
         assert definition["name"] == "US gold members"  # invisible characters stripped
-        assert definition["expression"]["value"] == (
-            'homeAddress.countryCode = "US" and loyalty.tier = "gold"'
-        )
+        assert definition["expression"]["value"] == pql
         assert "not as instructions" in body["untrusted"]
 
 
@@ -154,23 +155,12 @@ async def test_a_definition_of_another_sandbox_is_not_found_here(
     server: MCPServer, aep: AEPClient
 ) -> None:
     async with Client(server) as mcp:
-        saved = await aep.create_segment_definition(
-            {
-                "name": "dev only",
-                "expression": {
-                    "type": "PQL",
-                    "format": "pql/text",
-                    "value": "person.birthYear > 1990",
-                },
-                "schema": {"name": "_xdm.context.profile"},
-            },
-            sandbox="dev",
-        )
+        saved = await save_definition(aep, "dev only", "person.birthYear > 1990")
         with pytest.raises(MCPError) as caught:
-            await mcp.read_resource(f"segment-definition://prod/{saved.id}")
+            await mcp.read_resource(f"segment-definition://prod/{saved}")
         assert caught.value.error.code == -32602
         assert caught.value.error.message.startswith(
-            f"segment definition {saved.id!r} in sandbox 'prod' was not found: "
+            f"segment definition {saved!r} in sandbox 'prod' was not found: "
         )
 
 
