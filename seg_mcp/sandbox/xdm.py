@@ -293,19 +293,24 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def duckdb_type(f: XdmField) -> str:
-    """The DuckDB type of a field (STRUCT keys are always quoted)."""
+def duckdb_type(f: XdmField, *, date_time: str = "TIMESTAMP") -> str:
+    """The DuckDB type of a field (STRUCT keys are always quoted). `date_time` replaces the type
+    of date-time leaves (loading reads them as TIMESTAMPTZ so that UTC offsets are applied)."""
+    if f.type == "date-time":
+        return date_time
     if f.type in _SCALAR_DUCKDB:
         return _SCALAR_DUCKDB[f.type]
     if f.type == "object":
-        inner = ", ".join(f"{quote_ident(c.name)} {duckdb_type(c)}" for c in f.fields)
+        inner = ", ".join(
+            f"{quote_ident(c.name)} {duckdb_type(c, date_time=date_time)}" for c in f.fields
+        )
         return f"STRUCT({inner})"
     if f.type == "array":
         assert f.items is not None
-        return f"{duckdb_type(f.items)}[]"
+        return f"{duckdb_type(f.items, date_time=date_time)}[]"
     if f.type == "map":
         assert f.values is not None
-        return f"MAP(VARCHAR, {duckdb_type(f.values)})"
+        return f"MAP(VARCHAR, {duckdb_type(f.values, date_time=date_time)})"
     raise ValueError(f"unknown XDM type {f.type!r}")
 
 
