@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from seg_mcp.pql.ast import Span
 
-__all__ = ["Diagnostic", "DiagnosticCode", "Severity"]
+__all__ = ["Diagnostic", "DiagnosticCode", "PqlSyntaxError", "Severity", "render"]
 
 Severity = t.Literal["error", "warning"]
 
@@ -77,3 +77,66 @@ class Diagnostic:
         d["expected"] = list(self.expected)
         d["suggestions"] = list(self.suggestions)
         return d
+
+    def summary(self) -> str:
+        """One line: where, what, and the hint."""
+        text = f"line {self.line}, column {self.column}: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class PqlSyntaxError(ValueError):
+    """pql/text that does not parse, or parses into something that cannot mean anything (a
+    function PQL does not have, ``^`` above the root). ``diagnostics`` holds every problem found,
+    in source order; ``str()`` lists them one per line."""
+
+    def __init__(self, diagnostics: t.Iterable[Diagnostic], text: str = "") -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        self.text = text
+        lines = [d.summary() for d in self.diagnostics] or ["the expression does not parse"]
+        super().__init__("invalid PQL: " + "\n".join(lines))
+
+
+_WINDOW = 100  # columns of a long source line shown around the mistake
+
+
+def render(text: str, diagnostics: t.Iterable[Diagnostic]) -> str:
+    """Diagnostics drawn under their source line, the way compilers do::
+
+    error[syntax]: `==` is not a PQL operator
+     --> line 1, column 25
+      |
+    1 | homeAddress.countryCode == "US"
+      |                         ^~
+      = hint: PQL compares with a single `=`
+    """
+    from seg_mcp.pql.terminals import join_or
+
+    lines = text.split("\n")
+    blocks: list[str] = []
+    for d in diagnostics:
+        gutter = " " * len(str(d.line))
+        out = [
+            f"{d.severity}[{d.code}]: {d.message}",
+            f"{gutter}--> line {d.line}, column {d.column}",
+        ]
+        if 1 <= d.line <= len(lines):
+            source = "".join(c if c.isprintable() else " " for c in lines[d.line - 1])
+            column = max(d.column, 1)
+            width = d.end_column - column if d.end_line == d.line else len(source) - column + 1
+            width = max(width, 1)
+            shift = 0
+            if len(source) > _WINDOW:
+                shift = min(max(column - 1 - _WINDOW // 3, 0), len(source) - _WINDOW)
+                source = source[shift : shift + _WINDOW]
+            marker = " " * (column - 1 - shift) + "^" + "~" * (min(width, _WINDOW) - 1)
+            out += [f"{gutter} |", f"{d.line} | {source}", f"{gutter} | {marker.rstrip()}"]
+        if d.expected and f"expected {join_or(d.expected)}" not in d.message:
+            out.append(f"{gutter} = expected {join_or(d.expected)}")
+        if d.hint:
+            out.append(f"{gutter} = hint: {d.hint}")
+        if d.suggestions and (not d.hint or d.suggestions[0] not in d.hint):
+            out.append(f"{gutter} = did you mean: {', '.join(d.suggestions)}")
+        blocks.append("\n".join(out))
+    return "\n\n".join(blocks)

@@ -1,21 +1,35 @@
 """pql/text -> AST: the Lark LALR parser (grammar in ``pql.lark``) and a top-down tree builder that
 resolves names against the scopes in force (variables, implicit element scopes, ``^``).
 
-Only :func:`parse_tree` and :func:`build` are used elsewhere; diagnostics live in
-``diagnostics.py`` and the public ``parse`` in ``__init__.py``.
+Only :func:`lark_parser` and :func:`build` are used elsewhere: ``syntax.py`` turns Lark's errors
+into diagnostics and recovers from them, and the public ``parse`` is in ``__init__.py``.
+
+Spans are computed here from each node's first and last token instead of Lark's
+``propagate_positions``, which doubles the cost of a parse; the grammar keeps the closing
+brackets in the tree for that.
 """
 
 from __future__ import annotations
 
 import threading
+import typing as t
 from collections.abc import Callable
 from importlib import resources
 
 from lark import Lark, Token, Tree
 
 from seg_mcp.pql import ast as a
+from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
+from seg_mcp.pql.names import function_problem
 
-__all__ = ["StructureError", "build", "grammar_text", "lark_parser", "normalise_unit", "unescape"]
+__all__ = [
+    "MISTAKE_TERMINALS",
+    "build",
+    "grammar_text",
+    "lark_parser",
+    "normalise_unit",
+    "unescape",
+]
 
 _GRAMMAR = resources.files("seg_mcp.pql").joinpath("pql.lark").read_text(encoding="utf-8")
 _lock = threading.Lock()
@@ -24,6 +38,21 @@ _parser: Lark | None = None
 
 def grammar_text() -> str:
     return _GRAMMAR
+
+
+MISTAKE_TERMINALS: tuple[str, ...] = ("EQEQ", "ANDAND", "OROR", "LTGT", "SQSTRING")
+"""Terminals of ``pql.lark`` that no rule uses: mistakes, lexed whole so they can be named."""
+
+
+class _KeepMistakes:
+    """A no-op post-lexer whose only job is Lark's ``always_accept``: the contextual lexer then
+    lexes the mistake terminals in every parser state (``a == 1`` gives one ``==`` token, not
+    ``=`` and a stray ``=``)."""
+
+    always_accept = MISTAKE_TERMINALS
+
+    def process(self, stream: t.Iterator[Token]) -> t.Iterator[Token]:
+        return stream
 
 
 def lark_parser() -> Lark:
@@ -36,21 +65,10 @@ def lark_parser() -> Lark:
                     _GRAMMAR,
                     parser="lalr",
                     lexer="contextual",
-                    propagate_positions=True,
+                    postlex=_KeepMistakes(),
                     maybe_placeholders=False,
                 )
     return _parser
-
-
-class StructureError(Exception):
-    """A construct that parses but cannot mean anything (``^`` above the root, a chain step clause
-    given twice, ...). Carries the offending span; turned into a diagnostic by the caller."""
-
-    def __init__(self, message: str, span: a.Span, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
-        self.hint = hint
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,19 +126,21 @@ def normalise_unit(word: str) -> a.TimeUnit:
 
 
 def _span(node: Tree | Token) -> a.Span:
-    if isinstance(node, Token):
-        return a.Span(
-            node.line or 0,
-            node.column or 0,
-            node.end_line or 0,
-            node.end_column or 0,
-            node.start_pos or 0,
-            node.end_pos or 0,
-        )
-    m = node.meta
-    if m.empty:
-        return a.NO_SPAN
-    return a.Span(m.line, m.column, m.end_line, m.end_column, m.start_pos, m.end_pos)
+    """From the first character of the node's first token to the end of its last token."""
+    first = node
+    while isinstance(first, Tree):
+        first = first.children[0]
+    last = node
+    while isinstance(last, Tree):
+        last = last.children[-1]
+    return a.Span(
+        first.line or 0,
+        first.column or 0,
+        last.end_line or 0,
+        last.end_column or 0,
+        first.start_pos or 0,
+        last.end_pos or 0,
+    )
 
 
 def _point(token: Token) -> a.Span:
@@ -137,13 +157,17 @@ def _point(token: Token) -> a.Span:
 
 
 class _Builder:
-    """Builds the AST top-down, so each name is resolved in the scope where it stands."""
+    """Builds the AST top-down, so each name is resolved in the scope where it stands. Problems
+    that parse but cannot mean anything (``^`` above the root, a function PQL does not have, a
+    chain step clause given twice) are collected in ``problems`` and building goes on, so that
+    all of them are reported together."""
 
-    __slots__ = ("depth", "dispatch", "variables")
+    __slots__ = ("depth", "dispatch", "problems", "variables")
 
     def __init__(self) -> None:
         self.variables: list[str] = []
         self.depth = 0  # implicit scopes open
+        self.problems: list[Diagnostic] = []
         self.dispatch: dict[str, Callable[[Tree], a.Expr]] = {
             "name": self.name,
             "string": self.string,
@@ -153,6 +177,7 @@ class _Builder:
             "param": self.param,
             "upref": self.upref,
             "time_literal": self.time_literal,
+            "paren": self.paren,
             "list": self.list_,
             "object": self.object_,
             "call": self.call,
@@ -176,9 +201,20 @@ class _Builder:
             "relative_period": self.relative_period,
         }
 
+    def report(
+        self,
+        span: a.Span,
+        message: str,
+        hint: str | None = None,
+        code: DiagnosticCode = "structure",
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        self.problems.append(
+            Diagnostic.at(span, message, code=code, hint=hint, suggestions=suggestions)
+        )
+
     def expr(self, node: Tree | Token) -> a.Expr:
-        if isinstance(node, Token):  # pragma: no cover - every primary is a named rule
-            raise StructureError(f"unexpected {node!s}", _span(node))
+        assert isinstance(node, Tree), node  # every primary is a named rule
         return self.dispatch[node.data](node)
 
     # -- leaves ----------------------------------------------------------------------------
@@ -192,6 +228,13 @@ class _Builder:
             return a.VarRef(name=text, span=span)
         if text == "xEvent":
             return a.XEvent(span=span)
+        if text in _NULL_WORDS:
+            self.report(
+                span,
+                f"PQL has no `{text}`",
+                "test for a missing value with `x.isNull()`, for a present one with "
+                "`x.isNotNull()`",
+            )
         root: a.Expr
         if self.depth:
             root = a.ContextRef(levels_up=0, span=_point(token))
@@ -204,10 +247,12 @@ class _Builder:
         return a.Literal(literal_type="String", value=unescape(token[1:-1]), span=_span(node))
 
     def int_(self, node: Tree) -> a.Expr:
-        return a.Literal(literal_type="Integer", value=int(node.children[0]), span=_span(node))
+        return a.Literal(literal_type="Integer", value=int(str(node.children[0])), span=_span(node))
 
     def double(self, node: Tree) -> a.Expr:
-        return a.Literal(literal_type="Double", value=float(node.children[0]), span=_span(node))
+        return a.Literal(
+            literal_type="Double", value=float(str(node.children[0])), span=_span(node)
+        )
 
     def boolean(self, node: Tree) -> a.Expr:
         token = node.children[0]
@@ -218,9 +263,8 @@ class _Builder:
         token = node.children[0]
         position = int(str(token)[1:])
         if position < 1:
-            raise StructureError(
-                "parameters are numbered from $1", _span(node), "write $1 for the profile"
-            )
+            self.report(_span(node), "parameters are numbered from $1", "write $1 for the profile")
+            position = 1
         return a.ParameterReference(position=position, span=_span(node))
 
     def upref(self, node: Tree) -> a.Expr:
@@ -232,10 +276,10 @@ class _Builder:
                 if not self.depth
                 else f"inside {self.depth} filter level{'s' if self.depth > 1 else ''}"
             )
-            raise StructureError(
+            self.report(
+                _span(node),
                 f"`{'^' * levels}` climbs {levels} filter level{'s' if levels > 1 else ''} "
                 f"but it stands {where}",
-                _span(node),
                 "each ^ refers to the item of one enclosing filter `a[...]`; use fewer ^",
             )
         return a.ContextRef(levels_up=levels, span=_span(node))
@@ -254,31 +298,43 @@ class _Builder:
 
     # -- composites ------------------------------------------------------------------------
 
-    def _args(self, node: Tree | None) -> list[a.Expr]:
-        if node is None:
+    def paren(self, node: Tree) -> a.Expr:
+        return self.expr(node.children[1])
+
+    def _args(self, node: Tree | Token) -> list[a.Expr]:
+        if isinstance(node, Token):  # the closing bracket: no arguments
             return []
         return [self.expr(child) for child in node.children]
 
     def list_(self, node: Tree) -> a.Expr:
-        items = self._args(node.children[0]) if node.children else []  # type: ignore[arg-type]
+        items = self._args(node.children[1])
         return a.ListLiteral(items=tuple(items), span=_span(node))
 
     def object_(self, node: Tree) -> a.Expr:
         entries: list[tuple[str, a.Expr]] = []
         seen: set[str] = set()
-        for entry in node.children:
+        for entry in node.children[1:-1]:
             assert isinstance(entry, Tree)
             key_token, value = entry.children
             key = unescape(str(key_token)[1:-1])
             if key in seen:
-                raise StructureError(f'the key "{key}" appears twice', _span(entry))
+                self.report(_span(entry), f'the key "{key}" appears twice')
+                continue
             seen.add(key)
             entries.append((key, self.expr(value)))
         return a.ObjectLiteral(entries=tuple(entries), span=_span(node))
 
+    def _check_function(self, token: Token, method: bool) -> None:
+        problem = function_problem(str(token), method)
+        if problem is not None:
+            message, hint, suggestions = problem
+            self.report(_span(token), message, hint, "unknown-function", suggestions)
+
     def call(self, node: Tree) -> a.Expr:
         token = node.children[0]
-        args = self._args(node.children[1]) if len(node.children) > 1 else []  # type: ignore[arg-type]
+        assert isinstance(token, Token)
+        self._check_function(token, method=False)
+        args = self._args(node.children[1])
         return a.FnApply(name=str(token), args=tuple(args), form="function", span=_span(node))
 
     def field(self, node: Tree) -> a.Expr:
@@ -287,15 +343,19 @@ class _Builder:
 
     def method(self, node: Tree) -> a.Expr:
         receiver = self.expr(node.children[0])
-        name = str(node.children[1])
-        raw_args = node.children[2].children if len(node.children) > 2 else []  # type: ignore[union-attr]
+        token = node.children[1]
+        assert isinstance(token, Token)
+        self._check_function(token, method=True)
+        name = str(token)
+        raw = node.children[2]
+        raw_args = raw.children if isinstance(raw, Tree) else []
         scoped = a.ELEMENT_SCOPED_ARGUMENT.get(name)
         args: list[a.Expr] = [receiver]
-        for index, raw in enumerate(raw_args, start=1):
-            if index == scoped and not (isinstance(raw, Tree) and raw.data == "lambda_expr"):
-                args.append(self._implicit_lambda(raw))
+        for index, arg in enumerate(raw_args, start=1):
+            if index == scoped and not (isinstance(arg, Tree) and arg.data == "lambda_expr"):
+                args.append(self._implicit_lambda(arg))
             else:
-                args.append(self.expr(raw))
+                args.append(self.expr(arg))
         return a.FnApply(name=name, args=tuple(args), form="method", span=_span(node))
 
     def _implicit_lambda(self, raw: Tree | Token) -> a.Lambda:
@@ -317,6 +377,7 @@ class _Builder:
         if (
             isinstance(operand, a.Literal)
             and operand.literal_type in ("Integer", "Double")
+            and isinstance(operand.value, int | float)
             and not isinstance(operand.value, bool)
         ):
             return a.Literal(literal_type=operand.literal_type, value=-operand.value, span=span)
@@ -338,13 +399,11 @@ class _Builder:
             span=_span(node),
         )
 
-    _INFIX = {"IN": "in", "NOTIN": "notIn", "LIKE": "like", "MATCHES": "matches"}
-
     def infix_op(self, node: Tree) -> a.Expr:
         left, op, right = node.children
         assert isinstance(op, Token)
         return a.FnApply(
-            name=self._INFIX[op.type],
+            name=_INFIX[op.type],
             args=(self.expr(left), self.expr(right)),
             form="infix",
             span=_span(node),
@@ -387,7 +446,7 @@ class _Builder:
         names = [str(c) for c in node.children if isinstance(c, Token) and c.type == "NAME"]
         body_node = node.children[-1]
         if len(set(names)) != len(names):
-            raise StructureError("a lambda parameter is named twice", _span(node))
+            self.report(_span(node), "a lambda parameter is named twice")
         self.variables.extend(names)
         try:
             body = self.expr(body_node)
@@ -462,7 +521,7 @@ class _Builder:
             return a.TimeWindow(
                 kind="relative",
                 comparison=str(op.children[0]),  # type: ignore[arg-type]
-                amount=int(amount),
+                amount=int(str(amount)),
                 unit=normalise_unit(str(unit)),
                 direction=str(direction),  # type: ignore[arg-type]
                 anchor=self.expr(anchor),
@@ -510,9 +569,9 @@ class _Builder:
         label_token = node.children[0]
         label = str(label_token)
         if label in labels:
-            raise StructureError(
-                f"the chain step label {label} is used twice",
+            self.report(
                 _span(label_token),
+                f"the chain step label {label} is used twice",
                 "give every step its own label (A, B, C, ...)",
             )
         what_node = node.children[3]
@@ -522,27 +581,24 @@ class _Builder:
         self.depth += 1
         try:
             what = self.expr(what_node)
-            for clause in node.children[4:]:
+            for clause in node.children[5:]:
                 assert isinstance(clause, Tree)
                 keyword = clause.children[0]
                 seen = {"step_where": where, "step_when": when, "step_count": count}
                 if seen[clause.data] is not None:
-                    raise StructureError(
-                        f"{str(keyword).upper()}(...) is given twice in step {label}",
-                        _span(clause),
+                    self.report(
+                        _span(clause), f"{str(keyword).upper()}(...) is given twice in step {label}"
                     )
-                if clause.data == "step_where":
+                elif clause.data == "step_where":
                     where = self.expr(clause.children[1])
                 elif clause.data == "step_when":
                     window = clause.children[1]
                     assert isinstance(window, Tree)
                     when = self.time_window(window)
                 else:
-                    count = int(clause.children[1])
+                    count = int(str(clause.children[1]))
                     if count < 1:
-                        raise StructureError(
-                            "COUNT(n) needs n of at least 1", _span(clause.children[1])
-                        )
+                        self.report(_span(clause.children[1]), "COUNT(n) needs n of at least 1")
         finally:
             self.depth -= 1
         return a.ChainStep(
@@ -550,10 +606,13 @@ class _Builder:
         )
 
 
-def build(tree: Tree) -> a.Query:
-    """The AST of a Lark parse tree produced by :func:`lark_parser` (raises
-    :class:`StructureError`)."""
-    body_node = tree.children[0]
+_INFIX = {"IN": "in", "NOTIN": "notIn", "LIKE": "like", "MATCHES": "matches"}
+_NULL_WORDS = frozenset({"null", "NULL", "Null", "nil", "None"})
+
+
+def build(tree: Tree) -> tuple[a.Query, list[Diagnostic]]:
+    """The AST of a Lark parse tree produced by :func:`lark_parser`, and the problems found while
+    building it (code ``structure`` or ``unknown-function``; empty when the query is sound)."""
     builder = _Builder()
-    body = builder.expr(body_node)
-    return a.Query(body=body, span=_span(tree))
+    body = builder.expr(tree.children[0])
+    return a.Query(body=body, span=_span(tree)), builder.problems

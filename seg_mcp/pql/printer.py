@@ -14,7 +14,7 @@ import re
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.functions import METHOD_NAMES
 
-__all__ = ["PrintError", "canonical_form", "to_pql_text"]
+__all__ = ["PrintError", "canonical_form", "plural_unit", "to_pql_text"]
 
 
 class PrintError(ValueError):
@@ -120,7 +120,7 @@ def _string(value: str) -> str:
     return "".join(out)
 
 
-def _plural(unit: str, amount: int) -> str:
+def plural_unit(unit: str, amount: int) -> str:
     if amount == 1:
         return unit
     return {"century": "centuries", "millennium": "millennia"}.get(unit, unit + "s")
@@ -348,7 +348,7 @@ class _Printer:
             amount = window.amount if window.amount is not None else 0
             unit = window.unit or "day"
             return (
-                f"{window.comparison or '='} {amount} {_plural(unit, amount)} "
+                f"{window.comparison or '='} {amount} {plural_unit(unit, amount)} "
                 f"{window.direction or 'before'} {anchor}"
             )
         if window.kind == "direction":

@@ -1,0 +1,646 @@
+"""pql/text -> AST with compiler-quality syntax diagnostics.
+
+:func:`parse_text` parses once with no error handling (the fast path). When that fails it
+parses again with Lark's ``on_error`` hook, which turns each error into a :class:`Diagnostic`
+(position, plain-English message, expected tokens in words, a hint for the mistakes assistants
+make) and, where the intent is clear, recovers so that later mistakes are reported too:
+
+* a mistake token (``==``, ``&&``, ``||``, ``<>``, ``'single quotes'``, a lone ``&``/``|``,
+  ``≠``), a keyword in the wrong case (``LIKE``), ``IS NULL``, ``NOT IN``, ``BETWEEN`` on numbers:
+  the right token is fed to the parser in its place and parsing goes on;
+* an English time window (``occurs in last 30 days``): the phrase is blanked out in a copy of the
+  text (same length, so positions hold) and the parse starts again;
+* ``count(*)``, ``now()``, a stray closing bracket: skipped.
+
+Anything else stops at the first error. An unclosed ``(``, ``[``, ``{`` or ``"`` is reported
+where it was opened.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_interactive_parser import InteractiveParser
+
+from seg_mcp.pql import ast as a
+from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
+from seg_mcp.pql.functions import INVENTED
+from seg_mcp.pql.parser import build, lark_parser, normalise_unit
+from seg_mcp.pql.printer import plural_unit
+from seg_mcp.pql.terminals import describe, expected_words, join_or
+
+__all__ = ["MAX_DIAGNOSTICS", "parse_text"]
+
+MAX_DIAGNOSTICS = 10
+_MAX_RESTARTS = 5
+_TOO_DEEP = "the expression is nested too deeply to check"
+
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+_OPENER = {")": "(", "]": "[", "}": "{"}
+_CLOSER_TYPES = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}
+_CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
+
+# Mistake token -> (the token to parse in its place, message, hint).
+_SUBSTITUTES: dict[str, tuple[str, str, str, str]] = {
+    "EQEQ": ("EQ", "=", "`==` is not a PQL operator", "PQL compares with a single `=`"),
+    "ANDAND": ("AND", "and", "`&&` is not a PQL operator", "write `and`"),
+    "OROR": ("OR", "or", "`||` is not a PQL operator", "write `or`"),
+    "LTGT": ("NE", "!=", "`<>` is SQL, not PQL", "write `!=` for not equal"),
+}
+_CHAR_SUBSTITUTES: dict[str, tuple[str, str, str]] = {
+    "&": ("AND", "and", "write `and`"),
+    "|": ("OR", "or", "write `or`"),
+    "≠": ("NE", "!=", "write `!=`"),
+    "≤": ("LE", "<=", "write `<=`"),
+    "≥": ("GE", ">=", "write `>=`"),
+}
+_CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019"
+
+# Keywords PQL spells in one case only, by their lower-case form (`LIKE` -> `like`).
+_KEYWORD_SPELLINGS: dict[str, tuple[str, ...]] = {
+        "LET": ("let",), "IN": ("in",), "NOTIN": ("notIn",), "LIKE": ("like",),
+        "MATCHES": ("matches",), "OCCURS": ("occurs",), "BETWEEN": ("between",), "ON": ("on",),
+        "SELECT": ("select",), "FROM": ("from",), "EXISTS": ("exists",), "FORALL": ("forall",),
+        "OVER": ("over",), "AGG": ("sum", "average", "min", "max"), "TRUE": ("true",),
+        "FALSE": ("false",), "NOW": ("now",), "TODAY": ("today",), "YESTERDAY": ("yesterday",),
+        "TOMORROW": ("tomorrow",), "THIS": ("this",), "LAST": ("last",), "NEXT": ("next",),
+        "DIRECTION": ("before", "after", "from"),
+}  # fmt: skip
+_KEYWORDS: dict[str, list[tuple[str, str]]] = {}
+for _terminal, _words in _KEYWORD_SPELLINGS.items():
+    for _word in _words:
+        _KEYWORDS.setdefault(_word.lower(), []).append((_terminal, _word))
+_INVENTED_FOLDED = {name.lower(): text for name, text in INVENTED.items()}
+
+_UNIT = (
+    r"(?:millisecond|second|minute|hour|day|week|month|year|decade)s?"
+    r"|centur(?:y|ies)|millenni(?:um|a)"
+)
+_UNIT_WORDS = (
+    "milliseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades",
+    "centuries", "millennia",
+)  # fmt: skip
+_PAST = ("last", "past", "previous")
+_WINDOW_SHAPES = (
+    "time windows are written `occurs <= 30 days before now`, `occurs before today`, "
+    "`occurs on date(2024, 1, 31)`, `occurs between date(2024, 1, 1) and date(2024, 3, 31)` "
+    "or `occurs last month`"
+)
+
+# English time windows, matched where the window should start. Each gives the PQL window.
+_ROLLING = re.compile(
+    rf"(?:(?:in|within|during|over|for)\s+)?(?:the\s+)?(?P<dir>last|past|previous|next|coming)"
+    rf"\s+(?P<n>\d+)\s*(?P<unit>{_UNIT})\b",
+    re.IGNORECASE,
+)
+_WITHIN = re.compile(rf"(?:in|within)\s+(?:the\s+)?(?P<n>\d+)\s*(?P<unit>{_UNIT})\b", re.I)
+_AGO = re.compile(rf"(?P<op><=|>=|!=|<|>|=)?\s*(?P<n>\d+)\s*(?P<unit>{_UNIT})\s+ago\b", re.I)
+_PERIOD = re.compile(
+    rf"(?:in|within|during)\s+(?:the\s+)?(?P<q>last|previous|past|this|current|next)\s+"
+    rf"(?P<unit>{_UNIT})\b",
+    re.IGNORECASE,
+)
+_IS_NULL = re.compile(r"is\s+(?P<not>not\s+)?null\b", re.IGNORECASE)
+_NOT_IN = re.compile(r"not\s+in\b", re.IGNORECASE)
+_BETWEEN_BOUNDS = re.compile(
+    r"between\s+(?P<lo>-?[\w.\"]+)\s+and\s+(?P<hi>-?[\w.\"]+)", re.IGNORECASE
+)
+_CALL_BEFORE = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*\(\s*\Z")
+_TIME_WORD_BEFORE = re.compile(r"\b(?P<word>now|today|yesterday|tomorrow)\s*\Z")
+_EMPTY_PARENS = re.compile(r"\(\s*\)")
+_STAR_CLOSE = re.compile(r"\*\s*\)")
+_TRAILING_WORD = re.compile(r"\b(and|or|not)\s*\Z", re.IGNORECASE)
+_EXPRESSION_START = frozenset({"NAME", "STRING", "INT", "DOUBLE", "PARAM", "TRUE", "FALSE"})
+_WINDOW_TOKENS = frozenset(
+    {"INT", "UNIT", "DIRECTION", "ON", "BETWEEN", "AND", "THIS", "LAST", "NEXT", "NAME", "DOT",
+     "NOW", "TODAY", "YESTERDAY", "TOMORROW"}
+)  # fmt: skip
+
+
+def parse_text(text: str) -> tuple[a.Query | None, tuple[Diagnostic, ...], bool]:
+    """``(query, diagnostics, parsed)``. ``parsed`` is true when the grammar accepted the text as
+    written: ``query`` is then its AST, and the diagnostics (if any) are problems found while
+    building it (``unknown-function``, ``structure``). Otherwise ``query`` is ``None`` and the
+    diagnostics are the syntax errors (with what the parser found after recovering)."""
+    parser = lark_parser()
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput:
+        return None, _diagnose(text), False
+    try:
+        query, problems = build(tree)
+    except RecursionError:
+        return None, (_whole(text, _TOO_DEEP),), False
+    return query, tuple(problems), True
+
+
+def _diagnose(text: str) -> tuple[Diagnostic, ...]:
+    """Every syntax error of a text that does not parse (at most :data:`MAX_DIAGNOSTICS`)."""
+    parser = lark_parser()
+    patched: list[Diagnostic] = []  # from phrases blanked out before a restart
+    work = text
+    for _ in range(_MAX_RESTARTS + 1):
+        session = _Session(work)
+        try:
+            tree = parser.parse(work, on_error=session.on_error)
+        except UnexpectedInput as exc:
+            if session.restart is not None:
+                work, blanked = session.restart
+                patched.append(blanked)
+                continue
+            if exc is not session.last:
+                session.generic(exc)
+            tree = None
+        break
+    found = sorted(patched + session.diagnostics, key=lambda d: (d.start, d.end))
+    if tree is not None:  # recovered: what the builder finds counts too
+        try:
+            problems = build(tree)[1]
+        except RecursionError:
+            problems = []
+        for problem in problems:
+            if not any(_overlap(problem, d) for d in found):
+                found.append(problem)
+        found.sort(key=lambda d: (d.start, d.end))
+    if not found:  # pragma: no cover - every failed parse records at least one error
+        found = [_whole(text, "the expression does not parse")]
+    return tuple(found[:MAX_DIAGNOSTICS])
+
+
+def _overlap(x: Diagnostic, y: Diagnostic) -> bool:
+    return x.start == y.start or (x.start < y.end and y.start < x.end)
+
+
+def _span(text: str, start: int, end: int) -> a.Span:
+    """The span of ``text[start:end]`` (1-based line and column, end exclusive)."""
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    end_line = line + text.count("\n", start, end)
+    end_column = end - (text.rfind("\n", 0, end) + 1) + 1
+    return a.Span(line, column, end_line, end_column, start, end)
+
+
+def _whole(text: str, message: str) -> Diagnostic:
+    return Diagnostic.at(_span(text, 0, len(text)), message, code="structure")
+
+
+def _unclosed(text: str, upto: int | None = None) -> list[tuple[str, int]]:
+    """Brackets opened and not closed in ``text[:upto]`` (strings skipped), outermost first."""
+    stack: list[tuple[str, int]] = []
+    end = len(text) if upto is None else upto
+    i = 0
+    while i < end:
+        ch = text[i]
+        if ch in "\"'":
+            j = i + 1
+            while j < end and text[j] != ch and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch in _CLOSER:
+            stack.append((ch, i))
+        elif ch in _OPENER and stack:
+            stack.pop()
+        i += 1
+    return stack
+
+
+@dataclass
+class _Session:
+    """One parse with recovery: the handler Lark calls on each error, and what it found."""
+
+    text: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    last: UnexpectedInput | None = None  # the error the handler recorded last
+    restart: tuple[str, Diagnostic] | None = None  # (patched text, its diagnostic)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def add(
+        self,
+        exc: UnexpectedInput,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: DiagnosticCode = "syntax",
+        expected: tuple[str, ...] = (),
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        self.last = exc
+        self.diagnostics.append(
+            Diagnostic.at(
+                _span(self.text, start, end),
+                message,
+                code=code,
+                expected=expected,
+                hint=hint,
+                suggestions=suggestions,
+            )
+        )
+
+    def generic(self, exc: UnexpectedInput, hint: str | None = None) -> bool:
+        """The plain "expected X, found Y" error; stops recovery."""
+        ip: InteractiveParser | None = getattr(exc, "interactive_parser", None)
+        accepts = ip.accepts() if ip is not None else set()
+        words = expected_words(accepts)
+        if isinstance(exc, UnexpectedToken):
+            token = exc.token
+            found = describe(token)
+            start, end = _start(token), _end(token) or 0
+            if hint is None and token.type in _EXPRESSION_START and "AND" in accepts:
+                hint = "join conditions with `and` or `or`"
+        else:
+            start = exc.pos_in_stream or 0
+            end = start + 1
+            found = _char(self.text[start]) if start < len(self.text) else "the end"
+        if 0 < len(words) <= 3:
+            message = f"expected {join_or(words)}, found {found}"
+        else:
+            message = f"unexpected {found.removeprefix('the ')}"
+        self.add(exc, start, end, message, hint=hint, expected=words)
+        return False
+
+    # -- the handler -----------------------------------------------------------------------
+
+    def on_error(self, exc: UnexpectedInput) -> bool:
+        """Record ``exc``; return True when the parser can go on."""
+        if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+            return False
+        if isinstance(exc, UnexpectedCharacters):
+            return self.character(exc)
+        assert isinstance(exc, UnexpectedToken)
+        token = exc.token
+        ip: InteractiveParser = exc.interactive_parser
+        if token.type in _SUBSTITUTES:
+            kind, value, message, hint = _SUBSTITUTES[token.type]
+            self.add(exc, _start(token), _end(token), message, hint=hint, suggestions=(value,))
+            return _feed(ip, [Token.new_borrow_pos(kind, value, token)])
+        if token.type == "SQSTRING":
+            return self.single_quotes(exc, ip, token)
+        if token.type == "$END":
+            return self.end(exc, ip)
+        window = self.window_start(ip)
+        if window is not None:
+            handled = self.window(exc, ip, token, *window)
+            if handled is not None:
+                return handled
+        if token.type in _CLOSER_TYPES:
+            return self.closer(exc, ip, token)
+        word = str(token).lower()
+        if word == "is":
+            return self.is_null(exc, ip, token)
+        if word == "not" and _NOT_IN.match(self.text, _start(token)):
+            return self.not_in(exc, ip, token)
+        if word == "between":
+            return self.between(exc, ip, token)
+        if token.type == "STAR":
+            return self.star(exc, ip, token)
+        if token.type == "LPAR":
+            return self.time_call(exc, ip, token)
+        if word in _KEYWORDS and str(token) not in {w for _, w in _KEYWORDS[word]}:
+            return self.keyword_case(exc, ip, token)
+        invented = INVENTED.get(str(token)) or _INVENTED_FOLDED.get(word)
+        if token.type == "NAME" and invented:
+            self.add(
+                exc, _start(token), _end(token), f"PQL has no `{token}`",
+                hint=invented, code="unknown-function", expected=expected_words(ip.accepts()),
+            )  # fmt: skip
+            return False
+        return self.generic(exc)
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def single_quotes(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        body = str(token)[1:-1].replace("\\'", "'").replace('"', '\\"')
+        fixed = f'"{body}"'
+        self.add(
+            exc, _start(token), _end(token), "strings are written in double quotes",
+            hint=f"write {fixed}", suggestions=(fixed,),
+        )  # fmt: skip
+        return _feed(ip, [Token.new_borrow_pos("STRING", fixed, token)])
+
+    def end(self, exc: UnexpectedToken, ip: InteractiveParser) -> bool:
+        words = expected_words(ip.accepts())
+        opened = _unclosed(self.text)
+        for bracket, at in opened:
+            closer = _CLOSER.get(bracket, bracket)
+            self.add(
+                exc, at, at + 1, f"this `{bracket}` is never closed",
+                hint=f"add a `{closer}` where it should end", code="unclosed", expected=words,
+            )  # fmt: skip
+        if opened:
+            return False
+        end = len(self.text.rstrip())
+        trailing = _TRAILING_WORD.search(self.text, 0, end)
+        hint = None
+        if trailing:
+            hint = f"add a condition after `{trailing.group(1)}`, or remove it"
+        message = "the expression ends too early"
+        if 0 < len(words) <= 3:
+            message += f": expected {join_or(words)}"
+        self.add(exc, end, end, message, hint=hint, expected=words)
+        return False
+
+    def closer(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        bracket = _CLOSER_TYPES[token.type]
+        opened = _unclosed(self.text, _start(token))
+        if not opened:
+            self.add(
+                exc, _start(token), _end(token), f"this `{bracket}` closes nothing",
+                hint=f"remove it, or add the `{_OPENER[bracket]}` it should close",
+            )  # fmt: skip
+            return True  # the token is already consumed: parsing goes on without it
+        top, at = opened[-1]
+        wanted = _CLOSER[top]
+        if wanted == bracket:
+            return self.generic(exc)
+        where = _span(self.text, at, at + 1)
+        self.add(
+            exc, _start(token), _end(token),
+            f"expected `{wanted}` to close the `{top}` at line {where.line}, column "
+            f"{where.column}, found `{bracket}`",
+            hint=f"write `{wanted}`", expected=expected_words(ip.accepts()),
+        )  # fmt: skip
+        return _feed(ip, [Token.new_borrow_pos(_CLOSER_TERMINAL[wanted], wanted, token)])
+
+    def is_null(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        match = _IS_NULL.match(self.text, _start(token))
+        operand = _operand_text(ip, self.text) or "x"
+        if match is None:
+            self.add(
+                exc, _start(token), _end(token), "PQL has no `is` operator",
+                hint="compare with `=`", suggestions=("=",),
+            )  # fmt: skip
+            return _feed(ip, [Token.new_borrow_pos("EQ", "=", token)])
+        method = "isNotNull" if match.group("not") else "isNull"
+        written = " ".join(match.group(0).split())
+        self.add(
+            exc, _start(token), match.end(), f"PQL has no `{written}`",
+            hint=f"write `{operand}.{method}()`", suggestions=(f".{method}()",),
+        )  # fmt: skip
+        tokens = [
+            Token.new_borrow_pos(kind, value, token)
+            for kind, value in (("DOT", "."), ("NAME", method), ("LPAR", "("), ("RPAR", ")"))
+        ]
+        return _feed(ip, tokens) and _skip_to(ip, self.text, match.end())
+
+    def not_in(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        match = _NOT_IN.match(self.text, _start(token))
+        assert match is not None
+        self.add(
+            exc, _start(token), match.end(), "PQL writes `not in` as one word",
+            hint="write `notIn`", suggestions=("notIn",),
+        )  # fmt: skip
+        return _feed(ip, [Token.new_borrow_pos("NOTIN", "notIn", token)]) and _skip_to(
+            ip, self.text, match.end()
+        )
+
+    def between(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        operand = _operand_text(ip, self.text) or "x"
+        bounds = _BETWEEN_BOUNDS.match(self.text, _start(token))
+        low, high = (bounds.group("lo"), bounds.group("hi")) if bounds else ("LOW", "HIGH")
+        self.add(
+            exc, _start(token), _end(token),
+            "`between` only works in a time window (`occurs between A and B`)",
+            hint=f"for values write `{operand} >= {low} and {operand} <= {high}`",
+        )  # fmt: skip
+        return _feed(ip, [Token.new_borrow_pos("GE", ">=", token)])
+
+    def star(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        call = _CALL_BEFORE.search(self.text, 0, _start(token))
+        if call is None:
+            return self.generic(exc)
+        name = call.group("name")
+        close = _STAR_CLOSE.match(self.text, _start(token))
+        end = close.end() if close else _end(token)
+        in_chain = ip.accepts() == {"INT"}  # COUNT(*) in a chain step
+        if in_chain:
+            hint = f"{name}(n) takes a whole number: {name}(3) is at least 3 events"
+        else:
+            hint = INVENTED.get(name.lower(), INVENTED["count"])
+        self.add(
+            exc, call.start(), end, f"`{name}(*)` is SQL, not PQL", hint=hint,
+            code="unknown-function",
+        )  # fmt: skip
+        return not in_chain  # `*` is consumed: go on with `name()`
+
+    def time_call(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        before = _TIME_WORD_BEFORE.search(self.text, 0, _start(token))
+        if before is None:
+            return self.generic(exc)
+        word = before.group("word")
+        parens = _EMPTY_PARENS.match(self.text, _start(token))
+        end = parens.end() if parens else _end(token)
+        self.add(
+            exc, before.start(), end, f"`{word}` is a keyword, not a function",
+            hint=INVENTED.get(word, f"write {word} without parentheses"),
+            code="unknown-function", suggestions=(word,),
+        )  # fmt: skip
+        return parens is not None and _skip_to(ip, self.text, parens.end())
+
+    def keyword_case(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
+        accepts = ip.accepts()
+        spellings = [(k, w) for k, w in _KEYWORDS[str(token).lower()] if k in accepts]
+        if not spellings:
+            return self.generic(exc)
+        kind, word = spellings[0]
+        self.add(
+            exc, _start(token), _end(token), f"PQL writes `{word}` in lower case",
+            hint=f"write `{word}`", suggestions=(word,),
+        )  # fmt: skip
+        return _feed(ip, [Token.new_borrow_pos(kind, word, token)])
+
+    # -- time windows ----------------------------------------------------------------------
+
+    def window_start(self, ip: InteractiveParser) -> tuple[int, bool] | None:
+        """``(offset where the time window starts, whether it follows `occurs`)`` when the
+        parser is inside one (after `occurs`, or in a chain step's `WHEN(`); else None."""
+        stack = ip.parser_state.value_stack
+        for depth, item in enumerate(reversed(stack)):
+            if depth > 8:
+                return None
+            if isinstance(item, Token):
+                if item.type == "OCCURS":
+                    return item.end_pos or 0, True
+                if item.type == "LPAR" and len(stack) > depth + 1:
+                    previous = stack[-depth - 2]
+                    if isinstance(previous, Token) and previous.type == "WHEN":
+                        return item.end_pos or 0, False
+                if item.type not in _WINDOW_TOKENS:
+                    return None
+        return None
+
+    def window(
+        self, exc: UnexpectedToken, ip: InteractiveParser, token: Token, at: int, occurs: bool
+    ) -> bool | None:
+        """An error inside a time window; None when the window is complete and the error is
+        the next rule's business."""
+        start = at + len(self.text[at:]) - len(self.text[at:].lstrip())
+        found = _english_window(self.text, start)
+        if found is not None and start <= (_start(token)) < found[0]:
+            end, window = found
+            phrase = " ".join(self.text[start:end].split())
+            written = f"occurs {window}" if occurs else f"WHEN({window})"
+            self.restart = (
+                self.text[:start] + "now".ljust(end - start) + self.text[end:],
+                Diagnostic.at(
+                    _span(self.text, start, end),
+                    f"`{phrase}` is not a PQL time window",
+                    hint=f"write `{written}`",
+                    suggestions=(window,),
+                ),
+            )
+            return False
+        accepts = ip.accepts()
+        if accepts & {"AND", "OR", "$END", "RPAR"}:
+            return None
+        if token.type == "NAME" and "UNIT" in accepts:
+            close = difflib.get_close_matches(str(token).lower(), _UNIT_WORDS, n=1, cutoff=0.5)
+            unit = close[0] if close else "days"
+            self.add(
+                exc, _start(token), _end(token),
+                f"expected a time unit, found {describe(token)}",
+                hint=f"did you mean `{unit}`?" if close else "units are " + ", ".join(_UNIT_WORDS),
+                expected=expected_words(accepts), suggestions=tuple(close),
+            )  # fmt: skip
+            return _feed(ip, [Token.new_borrow_pos("UNIT", unit, token)])
+        return self.generic(exc, hint=_WINDOW_SHAPES)
+
+    # -- characters ------------------------------------------------------------------------
+
+    def character(self, exc: UnexpectedCharacters) -> bool:
+        at = exc.pos_in_stream or 0
+        ch = self.text[at] if at < len(self.text) else ""
+        ip: InteractiveParser = exc.interactive_parser
+        if ch == '"':
+            self.add(
+                exc, at, at + 1, "this string is never closed",
+                hint='add the closing `"` (inside a string, write \\" for a quote)',
+                code="unclosed",
+            )  # fmt: skip
+            return False
+        if ch == "'":
+            self.add(
+                exc, at, at + 1, "strings are written in double quotes; this one is never closed",
+                hint='write "text"', code="unclosed",
+            )  # fmt: skip
+            return False
+        if ch in _CURLY_QUOTES:
+            self.add(
+                exc,
+                at,
+                at + 1,
+                f"`{ch}` is a typographic quote",
+                hint='write straight quotes: "text"',
+            )
+            return False
+        if ch in _CHAR_SUBSTITUTES:
+            kind, value, hint = _CHAR_SUBSTITUTES[ch]
+            self.add(
+                exc, at, at + 1, f"`{ch}` is not a PQL operator", hint=hint, suggestions=(value,)
+            )
+            token = Token(kind, value, at, exc.line, exc.column, exc.line, exc.column + 1, at + 1)
+            return _feed(ip, [token])
+        if ch == ";":
+            self.add(
+                exc, at, at + 1, "PQL has no `;`",
+                hint="a query is one expression: join conditions with `and` or `or`",
+            )  # fmt: skip
+            return False
+        return self.generic(exc)
+
+
+def _feed(ip: InteractiveParser, tokens: list[Token]) -> bool:
+    """Feed ``tokens`` in place of a mistake; False (stop) when the parser would not take them."""
+    trial = ip.copy(deepcopy_values=False)
+    try:
+        for token in tokens:
+            trial.feed_token(token)
+    except UnexpectedInput:
+        return False
+    for token in tokens:
+        ip.feed_token(token)
+    return True
+
+
+def _skip_to(ip: InteractiveParser, text: str, offset: int) -> bool:
+    """Move the lexer on to ``offset`` (past text a recovery has replaced)."""
+    state = ip.lexer_thread.state
+    assert state is not None
+    counter = state.line_ctr
+    if offset > counter.char_pos:
+        counter.feed(text[counter.char_pos : offset])
+    return True
+
+
+def _start(token: Token) -> int:
+    return token.start_pos or 0
+
+
+def _end(token: Token) -> int:
+    return token.end_pos or 0
+
+
+def _operand_text(ip: InteractiveParser, text: str) -> str | None:
+    """The source of the value the parser has just read (``person.age`` in ``person.age IS``):
+    a trial ``.`` makes the parser reduce it to one node."""
+    trial = ip.copy(deepcopy_values=False)  # (a deep copy would lose the tokens' end_pos)
+    try:
+        trial.feed_token(Token("DOT", "."))
+    except UnexpectedInput:
+        return None
+    stack = trial.parser_state.value_stack
+    if len(stack) < 2:
+        return None
+    item = stack[-2]
+    first = last = item
+    while not isinstance(first, Token):
+        if not first.children:
+            return None
+        first = first.children[0]
+    while not isinstance(last, Token):
+        last = last.children[-1]
+    source = text[first.start_pos : last.end_pos]
+    return source if 0 < len(source) <= 80 else None
+
+
+def _english_window(text: str, start: int) -> tuple[int, str] | None:
+    """``(end, PQL window)`` when an English time window starts at ``start``."""
+    match = _ROLLING.match(text, start)
+    if match:
+        n = int(match.group("n"))
+        direction = "before" if match.group("dir").lower() in _PAST else "after"
+        return match.end(), f"<= {n} {_unit(match.group('unit'), n)} {direction} now"
+    match = _WITHIN.match(text, start)
+    if match:
+        n = int(match.group("n"))
+        return match.end(), f"<= {n} {_unit(match.group('unit'), n)} before now"
+    match = _AGO.match(text, start)
+    if match:
+        n = int(match.group("n"))
+        op = match.group("op") or "="
+        return match.end(), f"{op} {n} {_unit(match.group('unit'), n)} before now"
+    match = _PERIOD.match(text, start)
+    if match:
+        qualifier = match.group("q").lower()
+        qualifier = {"previous": "last", "past": "last", "current": "this"}.get(
+            qualifier, qualifier
+        )
+        return match.end(), f"{qualifier} {normalise_unit(match.group('unit'))}"
+    return None
+
+
+def _unit(word: str, amount: int) -> str:
+    return plural_unit(normalise_unit(word), amount)
+
+
+def _char(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return f"the character `{ch}`"
+    return f"the character U+{ord(ch):04X}"
