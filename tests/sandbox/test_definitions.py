@@ -10,7 +10,6 @@ import pytest
 
 from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError
-from seg_mcp.sandbox import pqlbridge
 
 US = 'homeAddress.countryCode = "US"'
 
@@ -273,10 +272,6 @@ async def test_request_id_is_echoed(raw: httpx2.AsyncClient) -> None:
     assert response.headers["x-request-id"] == "trace-me-123"
 
 
-@pytest.mark.skipif(
-    not pqlbridge.available(),
-    reason="the field check needs seg_mcp.pql.check (PQL toolkit, landing separately)",
-)
 async def test_unknown_field_is_refused_against_the_sandbox_catalog(
     raw: httpx2.AsyncClient,
 ) -> None:
