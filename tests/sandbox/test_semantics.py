@@ -28,7 +28,7 @@ def parse(text: str) -> a.Query:
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:")
+    connection = duckdb.connect(":memory:", config={"threads": 1})
     refeval.load(connection, SCHEMA)
     yield connection
     connection.close()

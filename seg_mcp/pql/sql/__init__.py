@@ -67,11 +67,11 @@ def _sample(layout: Layout, percent: float) -> exp.Expr:
 def _from_profiles(
     layout: Layout, column: exp.Expr, where: exp.Expr | None, sample: float | None
 ) -> exp.Select:
-    query = exp.select(column).from_(table(layout.profiles, PROFILE_ALIAS))
+    query = exp.select(column, copy=False).from_(table(layout.profiles, PROFILE_ALIAS), copy=False)
     if sample is not None:
-        query = query.where(_sample(layout, sample))
+        query = query.where(_sample(layout, sample), copy=False)
     if where is not None:
-        query = query.where(where)
+        query = query.where(where, copy=False)
     return query
 
 

@@ -70,13 +70,14 @@ class Rel:
         return replace(self, conds=self.conds + tuple(conds))
 
     def select(self, *columns: exp.Expr) -> exp.Select:
-        query = exp.select(*columns)
+        # copy=False: sqlglot's builders deep-copy by default, quadratic in the nesting depth
+        query = exp.select(*columns, copy=False)
         first, *rest = self.sources
-        query = query.from_(first)
+        query = query.from_(first, copy=False)
         for source in rest:
-            query = query.join(source, on=exp.true())
+            query = query.join(source, on=exp.true(), copy=False)
         if self.conds:
-            query = query.where(conj(self.conds))
+            query = query.where(conj(self.conds), copy=False)
         return query
 
 
