@@ -107,7 +107,7 @@ class FieldInfo(BaseModel):
 
     def describe_type(self) -> str:
         """Plain words: ``"string"``, ``"array of object"``, ``"map of array of object"``."""
-        text = self.xdm_type
+        text: str = self.xdm_type
         if self.is_array:
             text = f"array of {text}"
         if self.is_map:

@@ -1,7 +1,7 @@
 """The PQL function catalogue: what each documented function and method takes and returns, how it
 is written, and the functions assistants invent (with the documented way to say the same thing).
 
-Types are coarse on purpose (see :class:`PType` in ``types.py``): ``string``, ``number``,
+Types are coarse on purpose (see :class:`~seg_mcp.pql.ptypes.PType`): ``string``, ``number``,
 ``boolean``, ``timestamp``, ``object``, ``array``, ``map``, ``any``.
 """
 
