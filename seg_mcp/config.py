@@ -7,7 +7,7 @@ Where the configuration comes from, first match wins:
 3. `AEP_*` environment variables: one profile.
    `AEP_CLIENT_ID`, `AEP_CLIENT_SECRET` (or `AEP_ACCESS_TOKEN`), `AEP_ORG_ID`, `AEP_SCOPES`,
    `AEP_SANDBOXES` (comma-separated, the first is the default), `AEP_PLATFORM_URL`,
-   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds).
+   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds), `AEP_ALLOW_PRODUCTION_WRITES` (default false).
 4. No Adobe credentials at all: the local sandbox, served in-process at `http://seg-mcp.local`
    with the local credentials (`SEG_SANDBOX_CLIENT_ID` / `_CLIENT_SECRET` / `_ORG_ID` override).
 
@@ -16,6 +16,7 @@ The TOML file never holds a secret; it names the environment variables that do:
 ```toml
 default_sandbox = "dev"          # optional: else the first sandbox of the first profile
 timeout = 30                     # optional, seconds
+audit_log = "/var/log/seg-mcp/audit.jsonl"   # optional (SEG_MCP_AUDIT_LOG overrides)
 
 [profiles.acme-dev]
 org_id = "1BD6382559DF0C130A49422D@AdobeOrg"
@@ -33,6 +34,7 @@ key or profile at fault and never quote a secret.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -61,6 +63,7 @@ __all__ = [
     "BackendConfig",
     "ConfigError",
     "Profile",
+    "default_audit_log",
     "load_config",
     "local_config",
 ]
@@ -72,6 +75,17 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 
 #: Keys that would put a secret into the TOML file.
 _SECRET_KEYS = frozenset({"client_secret", "access_token", "secret", "token", "password"})
+
+
+def default_audit_log() -> Path:
+    """`seg-mcp/audit.jsonl` under the user's state directory (XDG_STATE_HOME on Linux)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "seg-mcp" / "audit.jsonl"
 
 
 class ConfigError(ValueError):
@@ -144,6 +158,8 @@ class BackendConfig(BaseModel):
     #: Where it came from, for humans ("AEP_* environment variables", "SEG_MCP_CONFIG=...").
     source: str
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    #: JSON-lines audit log of the MCP server's writes (None: `default_audit_log()`).
+    audit_log: Path | None = None
 
     @property
     def sandboxes(self) -> tuple[str, ...]:
@@ -195,6 +211,7 @@ class _SegMcpSettings(BaseSettings):
 
     config: Path | None = None
     backend: Literal["auto", "adobe", "local"] = "auto"
+    audit_log: Path | None = None
 
 
 class _AEPEnvSettings(BaseSettings):
@@ -209,6 +226,7 @@ class _AEPEnvSettings(BaseSettings):
     platform_url: str | None = None
     ims_url: str | None = None
     timeout: float | None = Field(default=None, gt=0)
+    allow_production_writes: bool = False
 
     @field_validator("scopes", "sandboxes", mode="before")
     @classmethod
@@ -289,6 +307,7 @@ def _from_env(env: _AEPEnvSettings) -> BackendConfig:
         access_token=env.access_token if has_token else None,
         scopes=env.scopes or DEFAULT_SCOPES,
         sandboxes=_dedupe(list(env.sandboxes)),
+        allow_production_writes=env.allow_production_writes,
         platform_url=env.platform_url or DEFAULT_PLATFORM_URL,
         ims_url=env.ims_url or DEFAULT_IMS_URL,
     )
@@ -329,6 +348,7 @@ class _FileConfig(BaseModel):
 
     default_sandbox: str | None = None
     timeout: float | None = Field(default=None, gt=0)
+    audit_log: Path | None = None
     platform_url: str | None = None
     ims_url: str | None = None
     profiles: dict[str, _FileProfile] = Field(min_length=1)
@@ -431,12 +451,22 @@ def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
         default_sandbox=default,
         source=f"SEG_MCP_CONFIG={path}",
         timeout=top.timeout or env.timeout or DEFAULT_TIMEOUT_SECONDS,
+        audit_log=top.audit_log,
     )
 
 
 def load_config() -> BackendConfig:
-    """Resolve the configuration from the environment (see the module docstring)."""
+    """Resolve the configuration from the environment (see the module docstring).
+
+    `SEG_MCP_AUDIT_LOG` names the MCP server's audit log (over the file's `audit_log`)."""
     seg = _settings(_SegMcpSettings, "SEG_MCP_* setting")
+    config = _resolve(seg)
+    if seg.audit_log is not None:
+        config = config.model_copy(update={"audit_log": seg.audit_log})
+    return config
+
+
+def _resolve(seg: _SegMcpSettings) -> BackendConfig:
     if seg.backend == "local":
         return local_config()
     env = _settings(_AEPEnvSettings, "AEP_* setting")

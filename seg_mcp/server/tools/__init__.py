@@ -1,1 +1,19 @@
-"""One module per toolset."""
+"""One module per toolset; each declares `TOOLS` (its `ToolSpec`s, in order)."""
+
+from seg_mcp.server.toolkit import ToolSpec
+from seg_mcp.server.tools import (
+    audiences,
+    context,
+    definitions,
+    delete,
+    evaluate,
+    jobs,
+    pql,
+    schedules,
+    search,
+)
+
+MODULES = (context, pql, definitions, audiences, evaluate, jobs, schedules, search, delete)
+ALL_TOOLS: list[ToolSpec] = [spec for module in MODULES for spec in module.TOOLS]
+
+__all__ = ["ALL_TOOLS", "MODULES"]

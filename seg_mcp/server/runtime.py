@@ -1,0 +1,173 @@
+"""What a tool call works with: `Runtime` (one per server: client, config, guard, audit log,
+field catalogs) and `Call` (one per tool call: the sandbox, progress, audited writes, cursors)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+from mcp.server.mcpserver import Context
+
+from seg_mcp.aep import EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, AEPClient, AEPError
+from seg_mcp.aep.base import last_request_id
+from seg_mcp.config import BackendConfig
+from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
+from seg_mcp.server.output import decode_cursor, encode_cursor
+from seg_mcp.server.safety import AuditLog, SandboxGuard
+from seg_mcp.server.toolkit import Refusal, ToolSpec
+
+__all__ = ["DEFAULT_WAIT", "MAX_WAIT", "Call", "Runtime", "describe_error"]
+
+T = TypeVar("T")
+DEFAULT_WAIT = 20.0
+MAX_WAIT = 60.0
+CATALOG_TTL_SECONDS = 600.0
+
+
+@dataclass
+class Runtime:
+    client: AEPClient | None
+    config: BackendConfig
+    guard: SandboxGuard
+    audit: AuditLog
+    read_only: bool = False
+    toolsets: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    _catalogs: dict[str, tuple[float, FieldCatalog]] = field(default_factory=dict)
+
+    @property
+    def aep(self) -> AEPClient:
+        if self.client is None:
+            raise Refusal("no backend is connected to this server instance")
+        return self.client
+
+    async def catalog(self, sandbox: str) -> FieldCatalog:
+        """The sandbox's profile and event fields from its union schemas (cached)."""
+        cached = self._catalogs.get(sandbox)
+        if cached and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
+            return cached[1]
+        schemas: dict[str, Any] = {}
+
+        async def fetch(key: str, class_id: str) -> None:
+            schemas[key] = await self.aep.get_union_schema(class_id, sandbox=sandbox)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fetch, "profile", PROFILE_CLASS)
+            tg.start_soon(fetch, "event", EXPERIENCE_EVENT_CLASS)
+        catalog = catalog_from_xdm_schemas(schemas["profile"], schemas["event"])
+        self._catalogs[sandbox] = (time.monotonic(), catalog)
+        return catalog
+
+
+@dataclass
+class Call:
+    runtime: Runtime
+    spec: ToolSpec
+    ctx: Context[Any, Any] | None
+    sandbox: str
+    _progress: float = 0.0
+
+    @property
+    def client(self) -> AEPClient:
+        return self.runtime.aep
+
+    async def progress(self, message: str, total: float | None = None) -> None:
+        """One MCP progress notification (the value always increases)."""
+        self._progress += 1
+        if self.ctx is not None:
+            await self.ctx.report_progress(self._progress, total, message)
+
+    async def write(self, operation: str, target: str, action: Awaitable[T]) -> T:
+        """Run one write, recording it in the audit log whatever its outcome."""
+        token = last_request_id.set(None)
+        try:
+            result = await action
+        except AEPError as exc:
+            await self.audit(operation, target, "error", exc.request_id, f"{exc.status} {exc.code}")
+            raise
+        finally:
+            request_id = last_request_id.get()
+            last_request_id.reset(token)
+        await self.audit(operation, target, "ok", request_id)
+        return result
+
+    async def audit(
+        self,
+        operation: str,
+        target: str,
+        outcome: str,
+        request_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        await self.runtime.audit.write(
+            sandbox=self.sandbox,
+            tool=self.spec.name,
+            operation=operation,
+            target=target,
+            request_id=request_id,
+            outcome=outcome,
+            detail=detail,
+        )
+
+    def cursor(self, params: dict[str, Any]) -> str:
+        return encode_cursor(self.spec.name, self.sandbox, params)
+
+    def page_params(self, cursor: str | None) -> dict[str, Any]:
+        if cursor is None:
+            return {}
+        try:
+            return decode_cursor(cursor, self.spec.name, self.sandbox)
+        except ValueError as exc:
+            raise Refusal(str(exc)) from None
+
+    async def wait(
+        self,
+        poll: Callable[[], Awaitable[tuple[bool, str]]],
+        wait_seconds: float,
+    ) -> bool:
+        """Poll until `poll` says done or `wait_seconds` pass, reporting progress each time.
+        True when done."""
+        deadline = time.monotonic() + min(max(wait_seconds, 0.0), MAX_WAIT)
+        interval = 0.1
+        while True:
+            done, status = await poll()
+            await self.progress(status)
+            if done or time.monotonic() >= deadline:
+                return done
+            await anyio.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 2, 2.0)
+
+
+def describe_error(exc: Exception, tool: str, sandbox: str | None) -> str:
+    """What went wrong, where, and what to do next."""
+    where = f" in sandbox {sandbox!r}" if sandbox else ""
+    if isinstance(exc, Refusal):
+        return f"{tool} refused{where}: {exc}"
+    if isinstance(exc, AEPError):
+        parts = [f"{tool} failed{where}: Adobe Experience Platform"]
+        if exc.status is not None:
+            parts.append(f"answered HTTP {exc.status}")
+        if exc.code:
+            parts.append(f"({exc.code})")
+        text = " ".join(parts) + f": {exc.message}"
+        if exc.request_id:
+            text += f" [request id {exc.request_id}]"
+        nxt = exc.hint or _NEXT.get(exc.status or 0, "check the arguments and try again")
+        if exc.retryable:
+            nxt = "this is temporary; try again shortly"
+        return text + f". Next: {nxt}."
+    return f"{tool} failed{where}: {exc}"
+
+
+_NEXT = {
+    400: "fix the request as the message says",
+    401: "the credential was rejected; check the configured credentials",
+    403: "the credential lacks permission for this sandbox or operation",
+    404: "the id does not exist in this sandbox; find it first with a find_* tool",
+    409: "it conflicts with an existing object; change the name or update that object",
+    422: "it conflicts with an existing object; change the name or update that object",
+    429: "the platform is rate limiting; wait and retry",
+}

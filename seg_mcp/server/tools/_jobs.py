@@ -1,0 +1,164 @@
+"""Job handles (`preview:<id>`, `segment-job:<id>`, `export-job:<id>`) and their status, shared
+by the `evaluate` and `jobs` toolsets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
+from seg_mcp.aep.models.previews import PreviewState
+from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
+from seg_mcp.server.output import Output, Text, clean
+from seg_mcp.server.runtime import Call
+from seg_mcp.server.toolkit import Refusal
+
+Kind = Literal["preview", "segment-job", "export-job"]
+KINDS: tuple[Kind, ...] = ("preview", "segment-job", "export-job")
+
+
+class Job(BaseModel):
+    handle: str
+    kind: Kind
+    id: str
+    status: str
+    done: bool
+    size_known: bool | None = None
+    size: int | None = None
+    members: list[str] | None = None
+    profiles: dict[str, int] | None = None
+    error: str | None = None
+
+
+class JobsOut(Output):
+    page_field = "jobs"
+    jobs: list[Job]
+    truncated: bool = False
+    has_more: bool = False
+    next_cursor: str | None = None
+
+    def text(self) -> str:
+        t = Text()
+        for job in self.jobs:
+            line = f"{job.handle}: {job.status}" + (" (done)" if job.done else " (running)")
+            if job.size_known is not None:
+                size = f"{job.size}" if job.size_known else "not known yet"
+                line += f"; size {size}"
+            if job.profiles:
+                line += "; profiles " + ", ".join(f"{k}={v}" for k, v in job.profiles.items())
+            if job.error:
+                line += f"; error: {job.error}"
+            t.line(line)
+        if any(not j.done for j in self.jobs):
+            t.line("Not finished: call get_job with the handle to keep waiting.")
+        if self.has_more and self.next_cursor:
+            t.line(f"More: call again with cursor={self.next_cursor!r}.")
+        if not self.jobs:
+            t.line("No jobs.")
+        return t.render()
+
+
+def handle(kind: Kind, job_id: str | int | None) -> str:
+    return f"{kind}:{job_id}"
+
+
+def parse(value: str) -> tuple[Kind, str]:
+    kind, _, job_id = value.partition(":")
+    if kind not in KINDS or not job_id:
+        raise Refusal(
+            f"{value!r} is not a job handle; handles look like preview:<id>, segment-job:<id> "
+            "or export-job:<id> (as preview_audience, run_segment_job and export_audience return)"
+        )
+    return kind, job_id  # type: ignore[return-value]
+
+
+def segment_job(job: SegmentJob) -> Job:
+    status = job.status or "NEW"
+    counts = (job.metrics.segmented_profile_counter if job.metrics else None) or None
+    errors = "; ".join(clean(e.msg) or "" for e in job.errors or ()) or None
+    return Job(
+        handle=handle("segment-job", job.id),
+        kind="segment-job",
+        id=str(job.id),
+        status=status,
+        done=status in SegmentJobStatus.TERMINAL,
+        profiles={k: int(v) for k, v in counts.items()} if counts else None,
+        error=errors,
+    )
+
+
+def export_job(job: ExportJob) -> Job:
+    status = job.status or "NEW"
+    exported = job.metrics.total_exported_profile_counter if job.metrics else None
+    errors = "; ".join(clean(e.msg) or "" for e in job.errors or ()) or None
+    return Job(
+        handle=handle("export-job", job.id),
+        kind="export-job",
+        id=str(job.id),
+        status=status,
+        done=status in ExportJobStatus.TERMINAL,
+        profiles={"exported": exported} if exported is not None else None,
+        error=errors,
+    )
+
+
+async def preview(call: Call, preview_id: str, sample: int) -> Job:
+    """Estimate and (once ready) a sample of members of a preview."""
+    client, sandbox = call.client, call.sandbox
+    estimate = await client.retrieve_estimate(preview_id, sandbox=sandbox)
+    state = estimate.state or PreviewState.NEW
+    done = state in PreviewState.TERMINAL
+    known = state == PreviewState.RESULT_READY and estimate.estimated_size is not None
+    members: list[str] | None = None
+    if known and sample > 0:
+        results = await client.retrieve_preview(preview_id, limit=sample, sandbox=sandbox)
+        members = [e.entity_id for e in results.entities()][:sample]
+    error = clean(estimate.error.description) if estimate.error else None
+    return Job(
+        handle=handle("preview", preview_id),
+        kind="preview",
+        id=preview_id,
+        status=state,
+        done=done,
+        size_known=known,
+        size=estimate.estimated_size if known else None,
+        members=members,
+        error=error or None,
+    )
+
+
+async def wait_segment_job(call: Call, job_id: str, wait: float) -> Job:
+    latest: list[Job] = []
+
+    async def poll() -> tuple[bool, str]:
+        job = segment_job(await call.client.retrieve_segment_job(job_id, sandbox=call.sandbox))
+        latest[:] = [job]
+        return job.done, f"segment job {job_id}: {job.status}"
+
+    await call.wait(poll, wait)
+    return latest[0]
+
+
+async def wait_export_job(call: Call, job_id: str, wait: float) -> Job:
+    latest: list[Job] = []
+
+    async def poll() -> tuple[bool, str]:
+        job = export_job(await call.client.retrieve_export_job(job_id, sandbox=call.sandbox))
+        latest[:] = [job]
+        return job.done, f"export job {job_id}: {job.status}"
+
+    await call.wait(poll, wait)
+    return latest[0]
+
+
+async def wait_preview(call: Call, preview_id: str, wait: float, sample: int) -> Job:
+    latest: list[Job] = []
+
+    async def poll() -> tuple[bool, str]:
+        job = await preview(call, preview_id, sample)
+        latest[:] = [job]
+        return job.done, f"preview {preview_id}: {job.status}"
+
+    await call.wait(poll, wait)
+    return latest[0]

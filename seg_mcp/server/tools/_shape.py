@@ -1,0 +1,90 @@
+"""Summaries of platform objects for tool outputs (cleaned text, epoch ms as ISO time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from seg_mcp.aep.models.audiences import Audience
+from seg_mcp.aep.models.common import EvaluationInfo
+from seg_mcp.aep.models.segment_definitions import SegmentDefinition
+from seg_mcp.server.output import Text, clean
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    if ms > 10**14:  # microseconds in some examples
+        ms //= 1000
+    if ms < 10**11:  # seconds
+        ms *= 1000
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+def evaluation(info: EvaluationInfo | None) -> str:
+    if info is None:
+        return "batch"
+    if info.synchronous and info.synchronous.enabled:
+        return "edge"
+    if info.continuous and info.continuous.enabled:
+        return "streaming"
+    return "batch"
+
+
+class DefinitionItem(BaseModel):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    pql: str | None = None
+    evaluation: str
+    updated: str | None = None
+
+
+def definition(d: SegmentDefinition) -> DefinitionItem:
+    expr = d.expression
+    return DefinitionItem(
+        id=d.id or "",
+        name=clean(d.name),
+        description=clean(d.description) or None,
+        pql=clean(expr.value) if expr and expr.format == "pql/text" else None,
+        evaluation=evaluation(d.evaluation_info),
+        updated=iso(d.update_time),
+    )
+
+
+class AudienceItem(BaseModel):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    namespace: str | None = None
+    state: str | None = None
+    pql: str | None = None
+    updated: str | None = None
+
+
+def audience(a: Audience) -> AudienceItem:
+    expr = a.expression
+    return AudienceItem(
+        id=a.id or "",
+        name=clean(a.name),
+        description=clean(a.description) or None,
+        type=a.type,
+        namespace=a.namespace,
+        state=a.current_lifecycle_state,
+        pql=clean(expr.value) if expr and expr.format == "pql/text" else None,
+        updated=iso(a.update_time),
+    )
+
+
+def describe(t: Text, items: list[Any]) -> None:
+    """One fenced line per item: id (trusted), then name, description and PQL (untrusted)."""
+    for item in items:
+        parts = [f"{getattr(item, 'id', '')}: {getattr(item, 'name', '') or '(no name)'}"]
+        if getattr(item, "description", None):
+            parts.append(f"— {item.description}")
+        if getattr(item, "pql", None):
+            parts.append(f"| PQL: {item.pql}")
+        t.untrusted(" ".join(parts))

@@ -1,0 +1,150 @@
+"""Toolset `audiences`: find and save audiences (Platform audiences from PQL, or external)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from seg_mcp.aep.models.audiences import AudienceInput
+from seg_mcp.aep.models.common import Expression, JsonPatchOperation, SchemaRef
+from seg_mcp.server.output import Output, Page, Text
+from seg_mcp.server.pqlcheck import DiagnosticOut, check
+from seg_mcp.server.runtime import Call
+from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
+from seg_mcp.server.tools._shape import AudienceItem, audience, describe
+
+TOOLS: list[ToolSpec] = []
+
+
+class AudiencesOut(Page):
+    items: list[AudienceItem]
+    missing: list[str] = Field(default_factory=list)
+
+    def text(self) -> str:
+        t = Text().line(f"{len(self.items)} audience(s).")
+        if self.missing:
+            t.line(f"Not found: {', '.join(self.missing)}.")
+        describe(t, self.items)
+        self.paging_line(t)
+        return t.render()
+
+
+@tool(
+    TOOLS,
+    toolset="audiences",
+    annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
+    operations=("listAudiences", "getAudience", "bulkGetAudiences"),
+)
+async def find_audiences(
+    call: Call,
+    ids: Ids = None,
+    name: Annotated[str | None, Field(description="Name contains (case-insensitive).")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> AudiencesOut:
+    """List audiences (paged, filter by name) or get them by id."""
+    client, sandbox = call.client, call.sandbox
+    if ids and len(ids) == 1:
+        return AudiencesOut(items=[audience(await client.get_audience(ids[0], sandbox=sandbox))])
+    if ids:
+        bulk = await client.bulk_get_audiences(ids, sandbox=sandbox)
+        return AudiencesOut(
+            items=[audience(a) for a in bulk.found().values()], missing=list(bulk.missing())
+        )
+    start = int(call.page_params(cursor).get("start", 0))
+    listed = await client.list_audiences(start=start, limit=limit, name=name, sandbox=sandbox)
+    nxt = listed.paging.next if listed.paging else None
+    return AudiencesOut(
+        items=[audience(a) for a in listed.children],
+        has_more=nxt is not None,
+        next_cursor=call.cursor({"start": nxt}) if nxt is not None else None,
+    )
+
+
+class SavedAudience(Output):
+    saved: bool
+    created: bool = False
+    audience: AudienceItem | None = None
+    diagnostics: list[DiagnosticOut] = Field(default_factory=list)
+
+    def text(self) -> str:
+        t = Text()
+        if not self.saved:
+            t.line("Not saved: the PQL is invalid (nothing was sent).")
+            for d in self.diagnostics:
+                t.line(f"- line {d.line}, column {d.column}: {d.message}")
+            return t.render()
+        assert self.audience is not None
+        t.line(f"{'Created' if self.created else 'Updated'} audience {self.audience.id}.")
+        describe(t, [self.audience])
+        return t.render()
+
+
+@tool(
+    TOOLS,
+    toolset="audiences",
+    annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=True),
+    operations=("createAudience", "patchAudience", "updateAudience"),
+)
+async def save_audience(
+    call: Call,
+    name: Annotated[str | None, Field(max_length=256)] = None,
+    pql: OptionalPql = None,
+    description: Annotated[str | None, Field(max_length=2000)] = None,
+    external_id: Annotated[
+        str | None, Field(description="Create an external audience with this source id.")
+    ] = None,
+    state: Literal["draft", "published", "inactive"] | None = None,
+    id: Annotated[str | None, Field(description="Update this audience.")] = None,
+    replace: Annotated[bool, Field(description="With id: replace it whole (PUT).")] = False,
+) -> SavedAudience:
+    """Create an audience (from PQL, or external with external_id), or update one (id): given
+    fields are patched, or the whole audience replaced with replace=true."""
+    client, sandbox = call.client, call.sandbox
+    if pql is not None:
+        report = check(pql, await call.runtime.catalog(sandbox))
+        if not report.ok:
+            await call.audit("createAudience", id or str(name), "refused", detail="invalid PQL")
+            return SavedAudience(saved=False, diagnostics=report.diagnostics)
+    expression = Expression(value=pql) if pql else None
+    if id is not None and not replace:
+        ops = [
+            JsonPatchOperation(path=f"/{key}", value=value)
+            for key, value in (
+                ("name", name),
+                ("description", description),
+                ("expression", expression and expression.to_wire()),
+                ("lifecycleState", state),
+            )
+            if value is not None
+        ]
+        if not ops:
+            raise Refusal("nothing to update: give name, description, pql or state.")
+        saved = await call.write(
+            "patchAudience", id, client.patch_audience(id, ops, sandbox=sandbox)
+        )
+        if saved is None:
+            saved = await client.get_audience(id, sandbox=sandbox)
+        return SavedAudience(saved=True, audience=audience(saved))
+    if not name or (pql is None and external_id is None):
+        raise Refusal("an audience needs name, and pql (Platform) or external_id (external).")
+    body = AudienceInput(
+        name=name,
+        description=description,
+        expression=expression,
+        schema=SchemaRef(name="_xdm.context.profile") if expression else None,
+        type="SegmentDefinition" if expression else "ExternalSegment",
+        audience_id=external_id,
+        lifecycle_state=state,
+    )
+    if id is not None:
+        saved = await call.write(
+            "updateAudience", id, client.update_audience(id, body, sandbox=sandbox)
+        )
+        return SavedAudience(saved=True, audience=audience(saved) if saved else None)
+    created = await call.write(
+        "createAudience", name, client.create_audience(body, sandbox=sandbox)
+    )
+    return SavedAudience(saved=True, created=True, audience=audience(created))

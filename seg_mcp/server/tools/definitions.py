@@ -1,0 +1,159 @@
+"""Toolset `definitions`: find and save segment definitions (saving runs the PQL check first)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from seg_mcp.aep.models.common import EvaluationInfo, EvaluationToggle, Expression, SchemaRef
+from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
+from seg_mcp.server.output import Output, Page, Text
+from seg_mcp.server.pqlcheck import DiagnosticOut, check
+from seg_mcp.server.runtime import Call
+from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
+from seg_mcp.server.tools._shape import DefinitionItem, definition, describe
+
+TOOLS: list[ToolSpec] = []
+
+Evaluation = Literal["batch", "streaming", "edge"]
+
+
+class DefinitionsOut(Page):
+    items: list[DefinitionItem]
+    missing: list[str] = Field(default_factory=list)
+
+    def text(self) -> str:
+        t = Text().line(f"{len(self.items)} segment definition(s).")
+        if self.missing:
+            t.line(f"Not found: {', '.join(self.missing)}.")
+        describe(t, self.items)
+        self.paging_line(t)
+        return t.render()
+
+
+@tool(
+    TOOLS,
+    toolset="definitions",
+    annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
+    operations=(
+        "listSegmentDefinitions",
+        "retrieveSegmentDefinitionById",
+        "bulkGetSegmentDefinitions",
+    ),
+)
+async def find_segment_definitions(
+    call: Call, ids: Ids = None, cursor: Cursor = None, limit: Limit = 20
+) -> DefinitionsOut:
+    """List segment definitions (newest first, paged) or get them by id, with their PQL."""
+    client, sandbox = call.client, call.sandbox
+    if ids and len(ids) == 1:
+        found = await client.retrieve_segment_definition_by_id(ids[0], sandbox=sandbox)
+        return DefinitionsOut(items=[definition(found)])
+    if ids:
+        bulk = await client.bulk_get_segment_definitions(ids, sandbox=sandbox)
+        return DefinitionsOut(
+            items=[definition(d) for d in bulk.found().values()], missing=list(bulk.missing())
+        )
+    page = int(call.page_params(cursor).get("page", 0))
+    listed = await client.list_segment_definitions(
+        page=page, limit=limit, sort="creationTime:desc", sandbox=sandbox
+    )
+    total_pages = listed.page.total_pages if listed.page else None
+    more = total_pages is not None and page + 1 < total_pages
+    return DefinitionsOut(
+        items=[definition(d) for d in listed.segments],
+        has_more=more,
+        next_cursor=call.cursor({"page": page + 1}) if more else None,
+    )
+
+
+class SavedDefinition(Output):
+    saved: bool
+    created: bool = False
+    definition: DefinitionItem | None = None
+    diagnostics: list[DiagnosticOut] = Field(default_factory=list)
+
+    def text(self) -> str:
+        t = Text()
+        if not self.saved:
+            t.line("Not saved: the PQL is invalid (nothing was sent).")
+            for d in self.diagnostics:
+                hint = f" Hint: {d.hint}" if d.hint else ""
+                t.line(f"- line {d.line}, column {d.column}: {d.message}{hint}")
+            return t.render()
+        assert self.definition is not None
+        verb = "Created" if self.created else "Updated"
+        t.line(f"{verb} segment definition {self.definition.id} ({self.definition.evaluation}).")
+        describe(t, [self.definition])
+        return t.render()
+
+
+def _evaluation(kind: Evaluation) -> EvaluationInfo:
+    return EvaluationInfo(
+        batch=EvaluationToggle(enabled=kind == "batch"),
+        continuous=EvaluationToggle(enabled=kind == "streaming"),
+        synchronous=EvaluationToggle(enabled=kind == "edge"),
+    )
+
+
+@tool(
+    TOOLS,
+    toolset="definitions",
+    annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=True),
+    operations=(
+        "createSegmentDefinition",
+        "patchSegmentDefinition",
+        "retrieveSegmentDefinitionById",
+    ),
+)
+async def save_segment_definition(
+    call: Call,
+    name: Annotated[str | None, Field(max_length=256, description="Required to create.")] = None,
+    pql: OptionalPql = None,
+    description: Annotated[str | None, Field(max_length=2000)] = None,
+    evaluation: Evaluation | None = None,
+    id: Annotated[str | None, Field(description="Update this definition (overwrites).")] = None,
+) -> SavedDefinition:
+    """Create a segment definition, or update one (id). The PQL is checked first; an invalid
+    query is refused with its diagnostics and nothing is sent."""
+    client, sandbox = call.client, call.sandbox
+    existing = await client.retrieve_segment_definition_by_id(id, sandbox=sandbox) if id else None
+    if existing is None and (not name or not pql):
+        raise Refusal("creating a segment definition needs name and pql.")
+    text = pql or (existing.expression.value if existing and existing.expression else None)
+    if text is None:
+        raise Refusal(f"segment definition {id} has no pql/text expression; pass pql.")
+    if pql is not None:
+        report = check(pql, await call.runtime.catalog(sandbox))
+        if not report.ok:
+            await call.audit(
+                "createSegmentDefinition" if id is None else "patchSegmentDefinition",
+                id or str(name),
+                "refused",
+                detail="invalid PQL",
+            )
+            return SavedDefinition(saved=False, diagnostics=report.diagnostics)
+    body = SegmentDefinitionInput(
+        name=name or (existing.name if existing else "") or "",
+        expression=Expression(value=text),
+        schema=SchemaRef(name="_xdm.context.profile"),
+        description=description if description is not None else (existing and existing.description),
+        evaluation_info=_evaluation(evaluation)
+        if evaluation
+        else (existing and existing.evaluation_info),
+    )
+    if existing is None:
+        saved = await call.write(
+            "createSegmentDefinition",
+            str(name),
+            client.create_segment_definition(body, sandbox=sandbox),
+        )
+    else:
+        saved = await call.write(
+            "patchSegmentDefinition",
+            str(id),
+            client.patch_segment_definition(str(id), body, sandbox=sandbox),
+        )
+    return SavedDefinition(saved=True, created=existing is None, definition=definition(saved))

@@ -1,0 +1,114 @@
+"""Toolset `evaluate`: size and preview a query, evaluate definitions now, export an audience.
+Each starts a platform job, waits a bounded time with progress, and returns the result or the
+handle to continue with `get_job`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from seg_mcp.aep.models.common import SchemaRef
+from seg_mcp.aep.models.export_jobs import (
+    CreateExportJobRequest,
+    ExportDestination,
+    ExportFilter,
+    ExportSegmentFilter,
+)
+from seg_mcp.aep.models.previews import CreatePreviewRequest
+from seg_mcp.server.pqlcheck import check
+from seg_mcp.server.runtime import DEFAULT_WAIT, Call
+from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.tools import _jobs
+from seg_mcp.server.tools._jobs import JobsOut
+from seg_mcp.server.tools._params import Pql, Wait
+
+TOOLS: list[ToolSpec] = []
+
+SegmentIds = Annotated[list[str], Field(min_length=1, max_length=20, description="Segment ids.")]
+
+
+@tool(
+    TOOLS,
+    toolset="evaluate",
+    annotations=hints(read_only=True, destructive=False, idempotent=False, open_world=True),
+    operations=("createPreview", "retrieveEstimate", "retrievePreview"),
+)
+async def preview_audience(
+    call: Call,
+    pql: Pql,
+    sample: Annotated[int, Field(ge=0, le=100, description="Members to return.")] = 10,
+    wait_seconds: Wait = DEFAULT_WAIT,
+) -> JobsOut:
+    """Estimate the size of a PQL query and preview sample members, without saving anything.
+    size_known=false means not known yet, not empty."""
+    report = check(pql, await call.runtime.catalog(call.sandbox))
+    if not report.ok:
+        first = report.diagnostics[0]
+        raise Refusal(
+            f"the PQL is invalid at line {first.line}, column {first.column}: {first.message}; "
+            "nothing was sent.",
+            hint="Run check_pql for every diagnostic.",
+        )
+    body = CreatePreviewRequest(predicate_expression=pql)
+    started = await call.client.create_preview(body, sandbox=call.sandbox)
+    if not started.preview_id:
+        raise Refusal("the platform started no preview (no previewId in its answer)")
+    job = await _jobs.wait_preview(call, started.preview_id, wait_seconds, sample)
+    return JobsOut(jobs=[job])
+
+
+@tool(
+    TOOLS,
+    toolset="evaluate",
+    annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True),
+    operations=("createSegmentJob", "retrieveSegmentJob"),
+)
+async def run_segment_job(
+    call: Call, segment_ids: SegmentIds, wait_seconds: Wait = DEFAULT_WAIT
+) -> JobsOut:
+    """Evaluate segment definitions now (a segment job), updating audience membership."""
+    client, sandbox = call.client, call.sandbox
+    job = await call.write(
+        "createSegmentJob",
+        ",".join(segment_ids),
+        client.create_segment_job(list(segment_ids), sandbox=sandbox),
+    )
+    done = await _jobs.wait_segment_job(call, str(job.id), wait_seconds)
+    return JobsOut(jobs=[done])
+
+
+@tool(
+    TOOLS,
+    toolset="evaluate",
+    annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True),
+    operations=("createExportJob", "retrieveExportJob"),
+)
+async def export_audience(
+    call: Call,
+    segment_ids: SegmentIds,
+    dataset_id: Annotated[str, Field(description="Target dataset (profile union schema).")],
+    fields: Annotated[
+        str | None, Field(description="Comma-separated paths to export; default all.")
+    ] = None,
+    status: list[Literal["realized", "existing", "exited"]] | None = None,
+    wait_seconds: Wait = DEFAULT_WAIT,
+) -> JobsOut:
+    """Export the members of audiences to a dataset (an export job)."""
+    client, sandbox = call.client, call.sandbox
+    body = CreateExportJobRequest(
+        destination=ExportDestination(dataset_id=dataset_id, segment_per_batch=False),
+        schema=SchemaRef(name="_xdm.context.profile"),
+        fields=fields,
+        filter=ExportFilter(
+            segments=[
+                ExportSegmentFilter(segment_id=s, segment_ns="ups", status=status)
+                for s in segment_ids
+            ]
+        ),
+    )
+    job = await call.write(
+        "createExportJob", ",".join(segment_ids), client.create_export_job(body, sandbox=sandbox)
+    )
+    done = await _jobs.wait_export_job(call, str(job.id), wait_seconds)
+    return JobsOut(jobs=[done])

@@ -1,0 +1,138 @@
+"""Toolset `jobs`: continue waiting on any job handle or list recent jobs; cancel a job."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from seg_mcp.server.runtime import DEFAULT_WAIT, Call
+from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
+from seg_mcp.server.tools import _jobs
+from seg_mcp.server.tools._jobs import JobsOut
+from seg_mcp.server.tools._params import Confirm, Cursor, Limit, Wait
+
+TOOLS: list[ToolSpec] = []
+
+Handles = Annotated[
+    list[str] | None,
+    Field(min_length=1, max_length=20, description="Job handles (preview:<id>, ...)."),
+]
+
+
+@tool(
+    TOOLS,
+    toolset="jobs",
+    annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
+    operations=(
+        "retrieveEstimate",
+        "retrievePreview",
+        "retrieveSegmentJob",
+        "bulkGetSegmentJobs",
+        "listSegmentJobs",
+        "retrieveExportJob",
+        "listExportJobs",
+    ),
+)
+async def get_job(
+    call: Call,
+    handles: Handles = None,
+    recent: Annotated[
+        Literal["segment-job", "export-job"] | None, Field(description="List recent jobs.")
+    ] = None,
+    status: Annotated[str | None, Field(description="With recent: e.g. FAILED.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+    wait_seconds: Wait = DEFAULT_WAIT,
+) -> JobsOut:
+    """Status of jobs by handle, waiting up to wait_seconds for them to finish; or list recent
+    segment or export jobs."""
+    client, sandbox = call.client, call.sandbox
+    if handles:
+        parsed = [_jobs.parse(h) for h in handles]
+        segment_ids = [i for k, i in parsed if k == "segment-job"]
+        if len(segment_ids) > 1 and len(segment_ids) == len(parsed):
+            bulk = await client.bulk_get_segment_jobs(segment_ids, sandbox=sandbox)
+            jobs = [_jobs.segment_job(j) for j in bulk.found().values()]
+            missing = [f"segment-job:{i}" for i in bulk.missing()]
+            if missing:
+                raise Refusal(f"no such job(s): {', '.join(missing)}")
+            return JobsOut(jobs=jobs)
+        out = []
+        for kind, job_id in parsed:
+            if kind == "preview":
+                out.append(await _jobs.wait_preview(call, job_id, wait_seconds, 10))
+            elif kind == "segment-job":
+                out.append(await _jobs.wait_segment_job(call, job_id, wait_seconds))
+            else:
+                out.append(await _jobs.wait_export_job(call, job_id, wait_seconds))
+        return JobsOut(jobs=out)
+    if recent is None:
+        raise Refusal("give handles, or recent='segment-job' or 'export-job' to list jobs.")
+    params = call.page_params(cursor)
+    if recent == "segment-job":
+        start = int(params.get("start", 0))
+        listed = await client.list_segment_jobs(
+            start=start, limit=limit, status=status, sort="creationTime:desc", sandbox=sandbox
+        )
+        jobs = [_jobs.segment_job(j) for j in listed.children]
+        more = len(jobs) == limit
+        nxt = {"start": start + limit}
+    else:
+        page = await client.list_export_jobs(
+            limit=limit, offset=params.get("offset"), status=status, sandbox=sandbox
+        )
+        jobs = [_jobs.export_job(j) for j in page.records]
+        from seg_mcp.aep.paging import link_query
+
+        linked = link_query(page.link.next if page.link else None, ["offset"])
+        more = linked is not None
+        nxt = {"offset": (linked or {}).get("offset")}
+    return JobsOut(jobs=jobs, has_more=more, next_cursor=call.cursor(nxt) if more else None)
+
+
+async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
+    kind, job_id = _jobs.parse(handle)
+    words = kind.replace("-", " ")
+    return Confirmation(
+        phrase=f"cancel {words} {job_id}",
+        question=f"Cancel {words} {job_id} in sandbox {call.sandbox}?",
+    )
+
+
+@tool(
+    TOOLS,
+    toolset="jobs",
+    annotations=hints(read_only=False, destructive=True, idempotent=True, open_world=True),
+    operations=(
+        "deletePreview",
+        "deleteSegmentJob",
+        "cancelExportJob",
+        "retrieveSegmentJob",
+        "retrieveExportJob",
+    ),
+    confirm=_confirm_cancel,
+)
+async def cancel_job(
+    call: Call,
+    handle: Annotated[str, Field(description="Job handle, e.g. segment-job:<id>.")],
+    confirm: Confirm = None,
+) -> JobsOut:
+    """Cancel a preview, segment job or export job. Asks the user to confirm (or pass confirm
+    with the exact phrase 'cancel <kind> <id>')."""
+    client, sandbox = call.client, call.sandbox
+    kind, job_id = _jobs.parse(handle)
+    if kind == "preview":
+        await call.write("deletePreview", job_id, client.delete_preview(job_id, sandbox=sandbox))
+        job = _jobs.Job(handle=handle, kind=kind, id=job_id, status="CANCELLED", done=True)
+    elif kind == "segment-job":
+        await call.write(
+            "deleteSegmentJob", job_id, client.delete_segment_job(job_id, sandbox=sandbox)
+        )
+        job = _jobs.segment_job(await client.retrieve_segment_job(job_id, sandbox=sandbox))
+    else:
+        await call.write(
+            "cancelExportJob", job_id, client.cancel_export_job(job_id, sandbox=sandbox)
+        )
+        job = _jobs.export_job(await client.retrieve_export_job(job_id, sandbox=sandbox))
+    return JobsOut(jobs=[job])
