@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlglot import exp
 
@@ -71,7 +71,7 @@ class Compiler:
 
     def __init__(self, layout: Layout, now: datetime) -> None:
         self.layout = layout
-        self.now = now.replace(tzinfo=None)
+        self.now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
         self._aliases = 0
 
     # -- entry ---------------------------------------------------------------------------
