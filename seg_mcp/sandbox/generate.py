@@ -12,6 +12,7 @@ from datetime import datetime
 
 from seg_mcp.sandbox import xdm
 from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.store import SandboxInfo, Store
 
 FIRST_NAMES = (
     "James",
@@ -463,3 +464,28 @@ def generate(
         event_select(profiles, seed, anchor, events_per_profile),
     )
     return GenerateResult(profiles=n_profiles, events=n_events)
+
+
+def generate_sandbox(
+    cur: Cursor,
+    store: Store,
+    info: SandboxInfo,
+    *,
+    profiles: int,
+    seed: int,
+    anchor: datetime | None = None,
+) -> GenerateResult:
+    """`generate` into a registered sandbox with its field tree, events up to `anchor` (default:
+    its clock), and the sandbox marked as holding data (inside the caller's write)."""
+    profile_root, event_root = store.fields(info)
+    result = generate(
+        cur,
+        info.schema,
+        profiles=profiles,
+        seed=seed,
+        anchor=anchor or store.now(info).replace(microsecond=0),
+        profile_root=profile_root,
+        event_root=event_root,
+    )
+    store.mark_data(cur, info)
+    return result
