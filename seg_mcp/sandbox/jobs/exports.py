@@ -1,0 +1,430 @@
+"""Export jobs (kind "export_job", reference §7): audience members written to Parquet.
+
+Where the data goes: `<data dir>/datasets/<datasetId>/<batchId>.parquet`, one file per batch
+(one batch per job, or one per segment with `destination.segmentPerBatch`). A row is a profile:
+`_id` and the requested `fields` (comma-separated dot paths, kept nested: `person.name.lastName`
+gives a `person` STRUCT holding `name.lastName`; omitted: every profile field). Files are written
+under a temporary name and renamed when the job succeeds, so a cancelled or failed job leaves
+no partial file.
+
+Which profiles: with `filter.segments`, the members of those segments in `segment_membership`
+(statuses `realized` + `existing` by default, optionally within `segmentQualificationTime`); a
+segment must have been evaluated (a segment job) unless `evaluationInfo.segmentation` asks the
+export to evaluate it first. Without segments: every profile (`emptyProfiles` adds the ids that
+only have events).
+
+States: NEW → PROCESSING → SUCCEEDED | FAILED (Adobe's enum has no CANCELLED: a cancelled job is
+FAILED with a "cancelled" error). DELETE cancels a job in flight and deletes a finished one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from seg_mcp.sandbox import definitions as defs
+from seg_mcp.sandbox import errors, xdm
+from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.errors import bad_request
+from seg_mcp.sandbox.jobs import segment_jobs
+from seg_mcp.sandbox.jobs.common import (
+    LOCAL,
+    guarded,
+    key,
+    namespace_counts,
+    time_metric,
+    transition,
+)
+from seg_mcp.sandbox.jobs.segmentation import evaluate_segment
+from seg_mcp.sandbox.models import PROFILE_SCHEMA_IDS, PROFILE_SCHEMA_NAME, ExportJobIn
+from seg_mcp.sandbox.settings import parse_clock
+from seg_mcp.sandbox.store import SandboxInfo, now_ms
+
+if TYPE_CHECKING:
+    from seg_mcp.sandbox.service import SandboxService
+
+KIND: Final = "export_job"
+NEW, PROCESSING, SUCCEEDED, FAILED = "NEW", "PROCESSING", "SUCCEEDED", "FAILED"
+IN_FLIGHT = frozenset({NEW, PROCESSING})
+DEFAULT_STATUSES = ("realized", "existing")
+CANCELLED_CODE = "0100000010"
+WHOLE = "*"
+
+
+def dataset_dir(svc: SandboxService, dataset_id: str) -> Path:
+    return svc.settings.data_dir / "datasets" / dataset_id
+
+
+def _unsupported(what: str) -> errors.ApiError:
+    return bad_request(f"not supported yet: {what}", code=errors.UNSUPPORTED)
+
+
+# -- fields projection -------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return xdm.quote_ident(name)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def projection(root: xdm.XdmField, fields: str | None) -> list[str]:
+    """SELECT expressions over profile alias `p` for `fields` (None: every field). 400 naming
+    a path the profile schema does not have."""
+    if not fields or not fields.strip():
+        return ['p.* EXCLUDE ("_id")']
+    tree: dict[str, Any] = {}
+    for raw in fields.split(","):
+        parts = [p.strip() for p in raw.strip().split(".")]
+        if not raw.strip():
+            continue
+        if any(not p for p in parts):
+            raise bad_request(f"fields: {raw.strip()!r} is not a dot path.", code=errors.VALIDATION)
+        node = tree
+        for part in parts:
+            node = node.setdefault(part, {})
+        node[WHOLE] = True
+    out = []
+    for name, sub in tree.items():
+        if name == "_id":
+            continue
+        f = root.child(name)
+        if f is None:
+            known = ", ".join(c.name for c in root.fields)
+            raise bad_request(
+                f"fields: {name!r} is not a field of the profile union schema. Top-level "
+                f"fields: {known}.",
+                code=errors.VALIDATION,
+            )
+        out.append(f"{_expr(f, sub, f'p.{_q(name)}', name, 0)} AS {_q(name)}")
+    return out
+
+
+def _expr(f: xdm.XdmField, sub: dict[str, Any], ref: str, path: str, depth: int) -> str:
+    if sub.get(WHOLE):
+        return ref
+    if f.type == "object":
+        parts = []
+        for name, child_sub in sub.items():
+            child = f.child(name)
+            if child is None:
+                raise bad_request(
+                    f"fields: {path}.{name} is not a field of the profile union schema "
+                    f"({path} has: {', '.join(c.name for c in f.fields)}).",
+                    code=errors.VALIDATION,
+                )
+            inner = _expr(child, child_sub, f"struct_extract({ref}, {_lit(name)})", path, depth)
+            parts.append(f"{_lit(name)}: {inner}")
+        return "{" + ", ".join(parts) + "}"
+    if f.type == "array" and f.items is not None and f.items.type == "object":
+        var = f"x{depth}"
+        return f"list_transform({ref}, lambda {var}: {_expr(f.items, sub, var, path, depth + 1)})"
+    raise bad_request(
+        f"fields: {path} is a {f.type} field; it can only be exported whole.",
+        code=errors.VALIDATION,
+    )
+
+
+# -- creation ----------------------------------------------------------------------------------
+
+
+def _time(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = parse_clock(value)
+    except ValueError:
+        raise bad_request(
+            f"{where}: {value!r} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z).",
+            code=errors.VALIDATION,
+        ) from None
+    return parsed.isoformat() if parsed else None
+
+
+def _evaluated(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> set[str]:
+    done: set[str] = set()
+    for job in svc.store.list(cur, info, segment_jobs.KIND):
+        if job["status"] == segment_jobs.SUCCEEDED:
+            done.update(s["segmentId"] for s in job["segments"])
+    return done
+
+
+def create_in(
+    cur: Cursor, svc: SandboxService, info: SandboxInfo, body: ExportJobIn, *, rid: str
+) -> dict[str, Any]:
+    """Validate and store a NEW export job (inside a write); the caller submits it."""
+    if body.schema_.name not in PROFILE_SCHEMA_IDS:
+        raise bad_request(
+            f"schema.name {body.schema_.name} is not supported: the local sandbox exports "
+            f"{PROFILE_SCHEMA_NAME} (XDM Individual Profile).",
+            code=errors.VALIDATION,
+        )
+    flt = body.filter
+    if flt is not None and flt.fromIngestTimestamp is not None:
+        raise _unsupported(
+            "filter.fromIngestTimestamp (the local sandbox does not record ingestion times); "
+            "leave it out."
+        )
+    if body.additionalFields is not None and body.additionalFields.eventList is not None:
+        raise _unsupported("additionalFields.eventList (exporting ExperienceEvents); leave it out.")
+    select = projection(svc.store.fields(info)[0], body.fields)
+    segmentation = bool((body.evaluationInfo or {}).get("segmentation"))
+    segments: list[dict[str, Any]] = []
+    queries: dict[str, Any] = {}
+    evaluated = _evaluated(cur, svc, info)
+    for item in (flt.segments if flt else None) or ():
+        if (item.segmentNs or "ups").lower() != "ups":
+            raise _unsupported(f"segmentNs {item.segmentNs} (only ups, the sandbox's own).")
+        definition = defs.get_definition(cur, svc.store, info, item.segmentId)
+        if definition is None:
+            raise bad_request(
+                f"filter.segments: segment definition {item.segmentId} not found in sandbox "
+                f"{info.name}. List the definitions to find valid ids.",
+                code=errors.VALIDATION,
+            )
+        if not segmentation and item.segmentId not in evaluated:
+            raise bad_request(
+                f"filter.segments: segment definition {item.segmentId} has not been evaluated "
+                "yet, so it has no members to export. Run a segment job first (POST "
+                '/segment/jobs), or set evaluationInfo {"segmentation": true}.',
+                code=errors.VALIDATION,
+            )
+        queries[item.segmentId] = definition[defs.LOCAL]
+        segments.append(
+            {
+                "segmentId": item.segmentId,
+                "segmentNs": item.segmentNs or "ups",
+                "status": list(item.status or DEFAULT_STATUSES),
+            }
+        )
+    window = flt.segmentQualificationTime if flt else None
+    start = _time(window.startTime if window else None, "segmentQualificationTime.startTime")
+    end = _time(window.endTime if window else None, "segmentQualificationTime.endTime")
+    per_segment = bool(body.destination.segmentPerBatch) and bool(segments)
+    destination: dict[str, Any] = {
+        "datasetId": body.destination.datasetId,
+        "segmentPerBatch": bool(body.destination.segmentPerBatch),
+    }
+    if per_segment:
+        destination["batches"] = [{**s, "batchId": uuid.uuid4().hex} for s in segments]
+    else:
+        destination["batchId"] = uuid.uuid4().hex
+    jid = svc.store.next_export_id(cur)
+    now = now_ms()
+    doc: dict[str, Any] = {
+        "id": jid,
+        "jobType": "BATCH",
+        "destination": destination,
+        "schema": {"name": PROFILE_SCHEMA_NAME},
+        "imsOrgId": info.org,
+        "status": NEW,
+        "filter": flt.model_dump(exclude_none=True) if flt else {},
+        "mergePolicy": {
+            "id": (body.mergePolicy and body.mergePolicy.id) or defs.merge_policy_id(info),
+            "version": (body.mergePolicy and body.mergePolicy.version) or 1,
+        },
+        "profileInstanceId": "ups",
+        "metrics": {"totalTime": time_metric(now)},
+        "computeGatewayJobId": {"exportJob": str(uuid.uuid4())},
+        "creationTime": now,
+        "updateTime": now,
+        "requestId": rid,
+        LOCAL: {
+            "attempts": 0,
+            "select": select,
+            "segments": segments,
+            "queries": queries if segmentation else {},
+            "window": [start, end],
+            "emptyProfiles": bool(flt and flt.emptyProfiles),
+        },
+    }
+    if body.fields:
+        doc["fields"] = body.fields
+    svc.store.put(cur, info, KIND, str(jid), doc)
+    return doc
+
+
+def submit(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
+    svc.runner.submit(key(info, KIND, jid), lambda: run(svc, info, jid))
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+
+def _batches(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(batchId, segments written into it)."""
+    dest = doc["destination"]
+    if "batches" in dest:
+        return [(b["batchId"], [b]) for b in dest["batches"]]
+    return [(dest["batchId"], doc[LOCAL]["segments"])]
+
+
+def _paths(svc: SandboxService, doc: dict[str, Any], batch_id: str) -> tuple[Path, Path]:
+    folder = dataset_dir(svc, doc["destination"]["datasetId"])
+    return folder / f"{batch_id}.parquet", folder / f".{batch_id}.parquet.tmp"
+
+
+def _ids_sql(info: SandboxInfo, local: dict[str, Any], segments: list[dict[str, Any]]) -> str:
+    if not local["segments"]:
+        ids = f'SELECT "_id" FROM {info.table("profiles")}'
+        if local["emptyProfiles"]:
+            ids += f" UNION SELECT profile_id FROM {info.table('experience_events')}"
+        return ids
+    start, end = local["window"]
+    parts = []
+    for s in segments:
+        cond = [f"segment_id = {_lit(s['segmentId'])}"]
+        cond.append("status IN (" + ", ".join(_lit(x) for x in s["status"]) + ")")
+        if start:
+            cond.append(f"last_qualification_time >= TIMESTAMP {_lit(start)}")
+        if end:
+            cond.append(f"last_qualification_time <= TIMESTAMP {_lit(end)}")
+        parts.append(
+            f'SELECT profile_id AS "_id" FROM {info.table("segment_membership")} WHERE '
+            + " AND ".join(cond)
+        )
+    return " UNION ".join(parts)
+
+
+def write_batches(
+    cur: Cursor, svc: SandboxService, info: SandboxInfo, doc: dict[str, Any]
+) -> tuple[int, dict[str, int]]:
+    """Write every batch to its temporary file; (profiles exported, per namespace)."""
+    local = doc[LOCAL]
+    join = "LEFT JOIN" if local["emptyProfiles"] else "JOIN"
+    total, namespaces = 0, dict[str, int]()
+    for batch_id, segments in _batches(doc):
+        _, tmp = _paths(svc, doc, batch_id)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        table = "job_export_" + uuid.uuid4().hex
+        cur.execute(
+            f'CREATE TEMP TABLE "{table}" AS SELECT DISTINCT s."_id" FROM '
+            f"({_ids_sql(info, local, segments)}) AS s {join} {info.table('profiles')} AS p "
+            'ON p."_id" = s."_id"'
+        )
+        try:
+            columns = ", ".join(['s."_id" AS "_id"', *local["select"]])
+            cur.execute(
+                f'COPY (SELECT {columns} FROM "{table}" AS s LEFT JOIN '
+                f'{info.table("profiles")} AS p ON p."_id" = s."_id" ORDER BY s."_id") '
+                f"TO {_lit(str(tmp))} (FORMAT parquet)"
+            )
+            row = cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            total += int(row[0]) if row else 0
+            for ns, n in namespace_counts(cur, info, f'"{table}"').items():
+                namespaces[ns] = namespaces.get(ns, 0) + n
+        finally:
+            cur.execute(f'DROP TABLE IF EXISTS "{table}"')
+    return total, namespaces
+
+
+def _start(doc: dict[str, Any]) -> bool:
+    if doc["status"] not in IN_FLIGHT:
+        return False
+    doc["status"] = PROCESSING
+    return True
+
+
+def fail(message: str, code: str = "0100000003") -> Any:
+    def change(doc: dict[str, Any]) -> bool:
+        if doc["status"] not in IN_FLIGHT:
+            return False
+        doc["status"] = FAILED
+        doc["errors"] = [{"code": code, "msg": message, "callStack": "local sandbox"}]
+        start = doc["metrics"]["totalTime"].get("startTimeInMs", doc["creationTime"])
+        doc["metrics"]["totalTime"] = time_metric(start, now_ms())
+        return True
+
+    return change
+
+
+def _segmentation(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> None:
+    doc = svc.store.get(cur, info, KIND, jid)
+    if doc is None or doc["status"] != PROCESSING:
+        return
+    now = svc.store.now(info)
+    for sid, local in doc[LOCAL]["queries"].items():
+        evaluate_segment(cur, svc, info, sid, local, now)
+
+
+def _finish(
+    cur: Cursor,
+    svc: SandboxService,
+    info: SandboxInfo,
+    jid: str,
+    counts: tuple[int, dict[str, int]],
+    started: int,
+) -> bool:
+    doc = svc.store.get(cur, info, KIND, jid)
+    if doc is None or doc["status"] != PROCESSING:
+        return False
+    for batch_id, _ in _batches(doc):
+        final, tmp = _paths(svc, doc, batch_id)
+        tmp.replace(final)
+    end = now_ms()
+    metrics = doc["metrics"]
+    metrics["totalTime"] = time_metric(metrics["totalTime"]["startTimeInMs"], end)
+    metrics["profileExportTime"] = time_metric(started, end)
+    metrics["aCPDatasetWriteTime"] = time_metric(started, end)
+    metrics["totalExportedProfileCounter"] = counts[0]
+    metrics["exportedProfileByNamespaceCounter"] = counts[1]
+    doc["status"] = SUCCEEDED
+    doc["updateTime"] = end
+    svc.store.put(cur, info, KIND, jid, doc)
+    return True
+
+
+def _cleanup(svc: SandboxService, doc: dict[str, Any]) -> None:
+    for batch_id, _ in _batches(doc):
+        with contextlib.suppress(OSError):
+            _paths(svc, doc, batch_id)[1].unlink()
+
+
+async def run(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
+    doc = await transition(svc, info, KIND, jid, _start)
+    if doc is None or doc["status"] != PROCESSING:
+        return
+    try:
+        await guarded(svc, info, KIND, jid, fail, lambda: _work(svc, info, jid))
+    finally:
+        _cleanup(svc, doc)
+
+
+async def _work(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
+    doc = await _current(svc, info, jid)
+    if doc is None:
+        return
+    if doc[LOCAL]["queries"]:
+        await svc.store.db.awrite(_segmentation, svc, info, jid)
+    for _ in range(svc.settings.job_steps):
+        await svc.pace()
+        doc = await _current(svc, info, jid)
+        if doc is None or doc["status"] != PROCESSING:
+            return  # cancelled or deleted meanwhile
+    started = now_ms()
+    counts = await svc.store.db.aread(write_batches, svc, info, doc)
+    await svc.store.db.awrite(_finish, svc, info, jid, counts, started)
+
+
+async def _current(svc: SandboxService, info: SandboxInfo, jid: str) -> dict[str, Any] | None:
+    return await svc.store.db.aread(lambda cur: svc.store.get(cur, info, KIND, jid))
+
+
+def cancel_in(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> str | None:
+    """Inside a write: cancel job `jid` if in flight ("cancelled"), else delete it
+    ("deleted"); None if there is no such job."""
+    doc = svc.store.get(cur, info, KIND, jid)
+    if doc is None:
+        return None
+    if doc["status"] in IN_FLIGHT:
+        change = fail("Export job cancelled on request (DELETE).", CANCELLED_CODE)
+        change(doc)
+        doc["updateTime"] = now_ms()
+        svc.store.put(cur, info, KIND, jid, doc)
+        return "cancelled"
+    svc.store.delete(cur, info, KIND, jid)
+    return "deleted"

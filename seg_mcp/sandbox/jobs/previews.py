@@ -1,0 +1,278 @@
+"""Previews and their estimates (one document of kind "preview" per previewId, reference §6).
+
+The job evaluates the query once into per-bucket counts (profiles are split into `BUCKETS`
+buckets by a hash of their id) and then reveals them over `job_steps` paced steps, so the
+estimate refines as a poller watches: `profilesReadSoFar` grows to `numRowsToRead`, and
+`estimatedSize` = matched * totalRows / read, with the standard error of that proportion
+(finite-population corrected, so it is 0 once everything is read). A sandbox with more than
+`sample_threshold` profiles is estimated from a hash sample, as Adobe does (1M-profile sample up
+to 20M profiles, 5% beyond, with the threshold standing for 1M). On the last step the first
+`preview_max_results` qualifying profile ids (by id) are stored for paging and the state becomes
+RESULT_READY.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.jobs.common import (
+    LOCAL,
+    guarded,
+    key,
+    members_table,
+    query_of,
+    total_profiles,
+    transition,
+)
+from seg_mcp.sandbox.store import SandboxInfo, now_ms
+
+if TYPE_CHECKING:
+    from seg_mcp.sandbox.service import SandboxService
+
+KIND: Final = "preview"
+BUCKETS = 1000
+#: Adobe's identity namespace ids for the standard namespaces (others are shown by code).
+NAMESPACE_IDS = {"ECID": "4", "Email": "6", "Phone": "7"}
+NEW, RUNNING, READY, FAILED = "NEW", "RUNNING", "RESULT_READY", "FAILED"
+
+
+def new_preview_id() -> tuple[str, str]:
+    """(previewId, previewQueryId): the id is base64 of `0:app-<uuid>:<queryId>:0` as Adobe's
+    ids decode to, URL-safe and unpadded so it can sit in a path."""
+    query_id = str(uuid.uuid4())
+    raw = f"0:app-{uuid.uuid4()}:{query_id}:0".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("="), query_id
+
+
+def new_doc(info: SandboxInfo, text: str, tree: Any, model: str) -> dict[str, Any]:
+    pid, query_id = new_preview_id()
+    now = now_ms()
+    return {
+        "previewId": pid,
+        "previewQueryId": query_id,
+        "previewExecutionId": 0,
+        "state": NEW,
+        "predicateExpression": text,
+        "predicateModel": model,
+        "estimate": _estimate_fields(Progress(), 0),
+        "error": {"description": "", "traceback": ""},
+        "creationTime": now,
+        "updateTime": now,
+        LOCAL: {"pqlText": text, "pqlJson": tree, "attempts": 0},
+    }
+
+
+def created_body(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "state": doc["state"],
+        "previewQueryId": doc["previewQueryId"],
+        "previewQueryStatus": doc["state"],
+        "previewId": doc["previewId"],
+        "previewExecutionId": doc["previewExecutionId"],
+    }
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Cumulative counts over the buckets read so far."""
+
+    read: int = 0
+    matched: int = 0
+    namespaces: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    total: int
+    cutoff: int  # buckets [0, cutoff) are read
+    rows: dict[int, tuple[int, int]]  # bucket -> (profiles, matched)
+    namespaces: dict[int, dict[str, int]]  # bucket -> namespace -> matched
+    members: list[str]
+
+    def upto(self, buckets: int) -> Progress:
+        progress = Progress()
+        for b in range(buckets):
+            n, k = self.rows.get(b, (0, 0))
+            progress.read += n
+            progress.matched += k
+            for ns, count in self.namespaces.get(b, {}).items():
+                progress.namespaces[ns] = progress.namespaces.get(ns, 0) + count
+        return progress
+
+
+def sample_buckets(total: int, threshold: int) -> int:
+    """How many of the BUCKETS an estimate reads: all up to `threshold` profiles, then a sample
+    of about `threshold` profiles, and 5% once that would be less than 5%."""
+    if total <= threshold:
+        return BUCKETS
+    fraction = max(threshold / total, 0.05)
+    return max(1, math.ceil(fraction * BUCKETS))
+
+
+def evaluate(cur: Cursor, svc: SandboxService, info: SandboxInfo, local: dict[str, Any]) -> Any:
+    query = query_of(local)
+    total = total_profiles(cur, info)
+    cutoff = sample_buckets(total, svc.settings.sample_threshold)
+    bucket = f'(hash(q."_id") % {BUCKETS})'
+    where = f"{bucket} < {cutoff}" if cutoff < BUCKETS else ""
+    profiles = info.table("profiles")
+    with members_table(cur, info, query, now=svc.store.now(info), where=where) as members:
+        rows = cur.execute(
+            f'SELECT hash(p."_id") % {BUCKETS} AS b, count(*), count(m."_id") '
+            f'FROM {profiles} AS p LEFT JOIN {members} AS m ON m."_id" = p."_id" '
+            f'WHERE hash(p."_id") % {BUCKETS} < {cutoff} GROUP BY b'
+        ).fetchall()
+        ns_rows = cur.execute(
+            f'SELECT b, ns, count(*) FROM (SELECT hash(p."_id") % {BUCKETS} AS b, '
+            f'unnest(map_keys(p."identityMap")) AS ns FROM {profiles} AS p '
+            f'JOIN {members} AS m ON m."_id" = p."_id") GROUP BY b, ns'
+        ).fetchall()
+        ids = cur.execute(
+            f'SELECT "_id" FROM {members} ORDER BY "_id" LIMIT ?',
+            [svc.settings.preview_max_results],
+        ).fetchall()
+    namespaces: dict[int, dict[str, int]] = {}
+    for b, ns, count in ns_rows:
+        namespaces.setdefault(int(b), {})[str(ns)] = int(count)
+    return Evaluation(
+        total=total,
+        cutoff=cutoff,
+        rows={int(b): (int(n), int(k)) for b, n, k in rows},
+        namespaces=namespaces,
+        members=[str(r[0]) for r in ids],
+    )
+
+
+def _estimate_fields(progress: Progress, total: int, to_read: int | None = None) -> dict[str, Any]:
+    read, matched = progress.read, progress.matched
+    size = round(matched * total / read) if read else 0
+    error = 0.0
+    if 0 < read < total:
+        p = matched / read
+        error = total * math.sqrt(p * (1 - p) / read * (1 - read / total))
+    return {
+        "estimatedSize": size,
+        "numRowsToRead": to_read if to_read is not None else total,
+        "estimatedNamespaceDistribution": [
+            {"namespaceId": NAMESPACE_IDS.get(ns, ns), "profilesMatchedSoFar": n}
+            for ns, n in sorted(progress.namespaces.items())
+        ],
+        "profilesReadSoFar": read,
+        "profilesMatchedSoFar": matched,
+        "totalRows": total,
+        "standardError": round(error),
+    }
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+
+def _start(doc: dict[str, Any]) -> bool:
+    if doc["state"] not in (NEW, RUNNING):
+        return False
+    doc["state"] = RUNNING
+    return True
+
+
+def fail(message: str) -> Any:
+    def change(doc: dict[str, Any]) -> bool:
+        if doc["state"] in (READY, FAILED):
+            return False
+        doc["state"] = FAILED
+        doc["error"] = {"description": message, "traceback": ""}
+        return True
+
+    return change
+
+
+def _finish(
+    cur: Cursor, svc: SandboxService, info: SandboxInfo, pid: str, fields: dict[str, Any], ev: Any
+) -> bool:
+    doc = svc.store.get(cur, info, KIND, pid)
+    if doc is None or doc["state"] != RUNNING:
+        return False
+    cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
+    if ev.members:
+        cur.execute(
+            f"INSERT INTO {info.table('preview_members')} "
+            "SELECT ?, unnest(range(?)), unnest(?::VARCHAR[])",
+            [pid, len(ev.members), ev.members],
+        )
+    doc["estimate"] = fields
+    doc["resultCount"] = len(ev.members)
+    doc["state"] = READY
+    doc["updateTime"] = now_ms()
+    svc.store.put(cur, info, KIND, pid, doc)
+    return True
+
+
+async def run(svc: SandboxService, info: SandboxInfo, pid: str) -> None:
+    doc = await transition(svc, info, KIND, pid, _start)
+    if doc is not None and doc["state"] == RUNNING:
+        await guarded(svc, info, KIND, pid, fail, lambda: _work(svc, info, pid, doc[LOCAL]))
+
+
+async def _work(svc: SandboxService, info: SandboxInfo, pid: str, local: dict[str, Any]) -> None:
+    ev = await svc.store.db.aread(evaluate, svc, info, local)
+    steps = svc.settings.job_steps
+    to_read = sum(n for n, _ in ev.rows.values())
+    for step in range(steps + 1):
+        fields = _estimate_fields(ev.upto(math.ceil(ev.cutoff * step / steps)), ev.total, to_read)
+        if step == steps:
+            await svc.store.db.awrite(_finish, svc, info, pid, fields, ev)
+            return
+
+        def progress(doc: dict[str, Any], fields: dict[str, Any] = fields) -> bool:
+            if doc["state"] != RUNNING:
+                return False
+            doc["estimate"] = fields
+            return True
+
+        doc = await transition(svc, info, KIND, pid, progress)
+        if doc is None or doc["state"] != RUNNING:
+            return  # deleted or failed meanwhile
+        await svc.pace()
+
+
+def delete(cur: Cursor, svc: SandboxService, info: SandboxInfo, pid: str) -> bool:
+    found = svc.store.delete(cur, info, KIND, pid)
+    cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
+    return found
+
+
+def cancel_running(svc: SandboxService, info: SandboxInfo, pid: str) -> None:
+    svc.runner.cancel(key(info, KIND, pid))
+
+
+# -- response shapes ---------------------------------------------------------------------------
+
+
+def estimate_body(doc: dict[str, Any], preview_url: str) -> dict[str, Any]:
+    return {
+        **doc["estimate"],
+        "state": doc["state"],
+        "error": doc["error"],
+        "confidenceInterval": "95%",
+        "_links": {"preview": preview_url},
+    }
+
+
+def page(
+    cur: Cursor, info: SandboxInfo, pid: str, offset: int, limit: int
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """(profile id, identityMap) of the stored results from `offset`, at most `limit`."""
+    rows = cur.execute(
+        f'SELECT m.profile_id, p."identityMap" FROM {info.table("preview_members")} AS m '
+        f'LEFT JOIN {info.table("profiles")} AS p ON p."_id" = m.profile_id '
+        "WHERE m.preview_id = ? AND m.ordinal >= ? ORDER BY m.ordinal LIMIT ?",
+        [pid, offset, limit],
+    ).fetchall()
+    return [(str(r[0]), r[1]) for r in rows]

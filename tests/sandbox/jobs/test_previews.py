@@ -1,0 +1,151 @@
+"""Previews and estimates through the real aep client: states, growing counters, exact counts
+against the tables, result paging in both shapes, sampling, deletion, bad input."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+
+from seg_mcp.aep import AEPClient
+from seg_mcp.aep.errors import BadRequestError, NotFoundError
+from seg_mcp.aep.models.previews import PreviewResults
+from seg_mcp.sandbox import SandboxSettings
+
+from .conftest import Paced, client_on, settle, sql
+
+GOLD = 'loyalty.tier = "gold"'
+GOLD_SQL = """SELECT "_id" FROM {profiles} WHERE "loyalty"."tier" = 'gold' ORDER BY "_id" """
+
+
+async def test_preview_runs_new_running_ready_with_growing_counters(paced: Paced) -> None:
+    aep, stepper = paced.aep, paced.stepper
+    created = await aep.create_preview({"predicateExpression": GOLD})
+    assert created.state == "NEW" and created.preview_execution_id == 0
+    assert created.preview_id and created.preview_query_id
+    gold = [r[0] for r in sql(paced.app, GOLD_SQL)]
+    total = sql(paced.app, "SELECT count(*) FROM {profiles}")[0][0]
+
+    reads = []
+    for _ in range(4):  # job_steps
+        await stepper.parked()
+        estimate = await aep.retrieve_estimate(created.preview_id)
+        assert estimate.state == "RUNNING"
+        assert estimate.total_rows == total and estimate.confidence_interval == "95%"
+        reads.append(estimate.profiles_read_so_far)
+        if 0 < (estimate.profiles_read_so_far or 0) < total:
+            assert estimate.standard_error and estimate.standard_error > 0
+        page = await aep.retrieve_preview(created.preview_id)
+        assert page.state == "RUNNING" and page.results == []
+        stepper.release()
+    assert reads[0] == 0 and reads == sorted(set(reads)), reads
+
+    estimate = await settle(
+        lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
+    )
+    assert estimate.profiles_read_so_far == estimate.num_rows_to_read == total
+    assert estimate.profiles_matched_so_far == estimate.estimated_size == len(gold)
+    assert estimate.standard_error == 0
+    assert estimate.links is not None and estimate.links.preview
+    assert estimate.links.preview.endswith(f"/preview/{created.preview_id}")
+    ecid = sql(
+        paced.app,
+        """SELECT count(*) FROM {profiles} WHERE "loyalty"."tier" = 'gold'
+           AND list_contains(map_keys("identityMap"), 'ECID')""",
+    )[0][0]
+    namespaces = {
+        n.namespace_id: n.profiles_matched_so_far
+        for n in estimate.estimated_namespace_distribution or []
+    }
+    assert namespaces["4"] == ecid  # ECID's namespace id
+
+    items = [item async for item in aep.iter_preview_results(created.preview_id, limit=7)]
+    ids = [e.entity_id for e in PreviewResults(results=items).entities()]
+    assert ids == gold
+
+
+async def test_results_page_with_offset_links_and_identities(
+    aep: AEPClient, sandbox_app: object
+) -> None:
+    created = await aep.create_preview({"predicateExpression": GOLD, "graphType": "none"})
+    await settle(
+        lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
+    )
+    gold = [r[0] for r in sql(sandbox_app, GOLD_SQL)]  # type: ignore[arg-type]
+    first = await aep.retrieve_preview(created.preview_id, limit=5)
+    assert first.page is not None and first.page.offset == 0 and first.page.size == 5
+    assert first.links is not None and first.links.prev == ""
+    assert first.links.next and "offset=5" in first.links.next
+    second = await aep.retrieve_preview(created.preview_id, offset="5", limit=5)
+    assert [e.entity_id for e in second.entities()] == gold[5:10]
+    assert second.links is not None and second.links.prev and "offset=0" in second.links.prev
+    entity = next(first.entities())
+    identities = sql(
+        sandbox_app,  # type: ignore[arg-type]
+        'SELECT list_sort(list_transform(flatten(map_values("identityMap")), lambda x: x.id)) '
+        'FROM {profiles} WHERE "_id" = ?',
+        entity.entity_id,
+    )[0][0]
+    assert sorted(entity.related_ids) == identities
+    assert entity.href and entity.href.endswith(f"/models/profile/{entity.entity_id}")
+    last = await aep.retrieve_preview(created.preview_id, offset=str(len(gold) - 1), limit=5)
+    assert len(last.results) == 1 and last.links is not None and last.links.next == ""
+
+
+async def test_estimate_samples_a_large_sandbox(sandbox_settings: SandboxSettings) -> None:
+    settings = sandbox_settings.model_copy(update={"sample_threshold": 100})
+    async with client_on(settings) as (aep, app):
+        created = await aep.create_preview({"predicateExpression": GOLD})
+        estimate = await settle(
+            lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
+        )
+        truth = len(sql(app, GOLD_SQL))
+    total = estimate.total_rows
+    assert total == 300
+    read = estimate.profiles_read_so_far
+    assert read == estimate.num_rows_to_read and read is not None and 60 < read < 160
+    matched = estimate.profiles_matched_so_far
+    assert matched is not None and estimate.estimated_size == round(matched * total / read)
+    assert estimate.standard_error is not None and estimate.standard_error > 0
+    # the 95% interval of the sample holds the true size
+    assert abs(estimate.estimated_size - truth) <= 1.96 * estimate.standard_error + 1
+
+
+async def test_delete_cancels_a_running_preview(paced: Paced) -> None:
+    aep, stepper = paced.aep, paced.stepper
+    created = await aep.create_preview({"predicateExpression": GOLD})
+    await stepper.parked()
+    deleted = await aep.delete_preview(created.preview_id)
+    assert deleted is not None and deleted.status is True
+    for call in (aep.retrieve_preview, aep.retrieve_estimate, aep.delete_preview):
+        with pytest.raises(NotFoundError) as info:
+            await call(created.preview_id)
+        assert created.preview_id in str(info.value)
+    stepper.release()
+    assert sql(paced.app, "SELECT count(*) FROM {profiles}")[0][0] == 300
+
+
+async def test_bad_preview_requests(raw: httpx2.AsyncClient) -> None:
+    broken = await raw.post("/preview", json={"predicateExpression": 'loyalty.tier = = "x"'})
+    assert broken.status_code == 400
+    assert broken.json()["diagnostics"][0]["line"] == 1
+    unknown = await raw.post("/preview", json={"predicateExpression": GOLD, "colour": "red"})
+    assert unknown.status_code == 400 and "colour" in unknown.json()["title"]
+    model = await raw.post(
+        "/preview", json={"predicateExpression": GOLD, "predicateModel": "_xdm.context.account"}
+    )
+    assert model.status_code == 400 and "predicateModel" in model.json()["title"]
+    malformed = await raw.post(
+        "/preview",
+        content=b'{"predicateExpression": ',
+        headers={"content-type": "application/json"},
+    )
+    assert malformed.status_code == 400 and "Malformed JSON" in malformed.text
+    missing = await raw.get("/estimate/nope")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+async def test_unknown_preview_id(aep: AEPClient) -> None:
+    with pytest.raises(NotFoundError):
+        await aep.retrieve_preview("MDpub3RoZXJlOjA")
+    with pytest.raises(BadRequestError):
+        await aep.retrieve_preview("MDpub3RoZXJlOjA", offset="x")
