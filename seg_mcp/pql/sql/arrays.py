@@ -91,7 +91,7 @@ def _forall(c: Compiler, decls: tuple[a.VarDecl, ...], scope: Scope) -> exp.Expr
         return exp.true()
     ok = checks[0] if len(checks) == 1 else exp.And(this=checks[0], expression=checks[1])
     counterexample = rel.where(exp.Not(this=exp.Paren(this=ok)))
-    return exp.Not(this=exists(counterexample).sql)
+    return c.negate(exists(counterexample)).sql
 
 
 def aggregate(c: Compiler, node: a.Aggregate, scope: Scope) -> Value:

@@ -2,8 +2,9 @@
 
 True iff there are events e1, e2, ... of the profile with strictly increasing chain timestamps,
 event i satisfying step i (``WHAT`` and ``WHERE`` with the event in scope, ``WHEN`` on its
-timestamp, possibly relative to an earlier step's label). Compiled as nested correlated
-``EXISTS``: step i+1 is searched among the events after step i's.
+timestamp, possibly relative to an earlier step's label). Compiled as one semi-join of the
+profile with a self-join of the event table, one alias per step, each later step joined to the
+first on the profile column and ordered after the previous one.
 
 ``COUNT(n)`` (at least n matching events, the next step following the last of them): the event
 chosen for the step is the n-th matching one after the previous step, i.e. an event e such that at
@@ -21,7 +22,7 @@ from sqlglot import exp
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.sql import timewindow
 from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
-from seg_mcp.pql.sql.values import Rel, Val, exists, pred
+from seg_mcp.pql.sql.values import Rel, Val, exists, merge
 
 if t.TYPE_CHECKING:
     from seg_mcp.pql.sql.compiler import Compiler, Scope
@@ -34,15 +35,29 @@ def chain(c: Compiler, node: a.Chain, scope: Scope) -> Val:
         raise UnsupportedQuery("chain() over something other than xEvent", node.source)
     if not node.steps:
         raise cannot("chain() without steps", node)
-    return pred(_from_step(c, node, 0, None, scope), nullable=False)
+    joined: Rel | None = None
+    after: exp.Expr | None = None
+    for step in node.steps:
+        owner = None if joined is None else joined.link[1] if joined.link else None
+        rel, ts = _step(c, node, step, after, scope, owner)
+        joined = rel if joined is None else merge(joined, rel)
+        scope = scope.bind(step.label, rel.elem).bind_time(step.label, ts)
+        after = ts
+    assert joined is not None
+    return exists(joined)
 
 
 def _matching(
-    c: Compiler, node: a.Chain, step: a.ChainStep, after: exp.Expr | None, scope: Scope
-) -> tuple[Rel, exp.Expr, Scope]:
-    """The events matching ``step`` after the instant ``after``, their chain timestamp, and the
-    scope with the event in it."""
-    rel = c.events()
+    c: Compiler,
+    node: a.Chain,
+    step: a.ChainStep,
+    after: exp.Expr | None,
+    scope: Scope,
+    owner: exp.Expr | None,
+) -> tuple[Rel, exp.Expr]:
+    """The events (of ``owner``'s profile) matching ``step`` after the instant ``after``, and
+    their chain timestamp."""
+    rel = c.events(owner)
     inner = scope.push(rel.elem)
     stamp = c.val(node.timestamp, inner)
     ts = timewindow.timestamp_of(c, stamp, node.timestamp)
@@ -56,20 +71,22 @@ def _matching(
         conds.append(c.test(step.where, inner).sql)
     if step.when is not None:
         conds.append(timewindow.window(c, ts, step.when, scope))
-    return rel.where(*conds), ts, inner
+    return rel.where(*conds), ts
 
 
-def _from_step(
-    c: Compiler, node: a.Chain, index: int, after: exp.Expr | None, scope: Scope
-) -> exp.Expr:
-    step = node.steps[index]
-    rel, ts, _inner = _matching(c, node, step, after, scope)
+def _step(
+    c: Compiler,
+    node: a.Chain,
+    step: a.ChainStep,
+    after: exp.Expr | None,
+    scope: Scope,
+    owner: exp.Expr | None,
+) -> tuple[Rel, exp.Expr]:
+    rel, ts = _matching(c, node, step, after, scope, owner)
     if step.count is not None and step.count > 1:
-        counted, counted_ts, _ = _matching(c, node, step, after, scope)
+        same_profile = rel.link[1] if rel.link else None
+        counted, counted_ts = _matching(c, node, step, after, scope, same_profile)
         counted = counted.where(exp.LTE(this=counted_ts, expression=ts))
         how_many = exp.Subquery(this=counted.select(exp.Count(this=exp.Star())))
         rel = rel.where(exp.GTE(this=how_many, expression=exp.Literal.number(step.count)))
-    if index + 1 < len(node.steps):
-        later = scope.bind(step.label, rel.elem).bind_time(step.label, ts)
-        rel = rel.where(_from_step(c, node, index + 1, ts, later))
-    return exists(rel).sql
+    return rel, ts

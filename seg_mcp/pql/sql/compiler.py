@@ -152,16 +152,17 @@ class Compiler:
 
     # -- arrays --------------------------------------------------------------------------
 
-    def events(self) -> Rel:
+    def events(self, owner: exp.Expr | None = None) -> Rel:
+        """The profile's events; ``owner`` is the profile id to link them to (default: the
+        profile row's; a chain links later steps to the first step's event)."""
         alias = self.alias("e")
         layout = self.layout
-        link = exp.EQ(
-            this=exp.column(layout.event_profile, table=alias, quoted=True),
-            expression=exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True),
-        )
+        if owner is None:
+            owner = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
+        inner = exp.column(layout.event_profile, table=alias, quoted=True)
         row = Val(exp.column(alias, quoted=True), layout.event, False, row=alias)
         order = exp.column("timestamp", table=alias, quoted=True)
-        return Rel((table(layout.events, alias),), (link,), row, (order,))
+        return Rel((table(layout.events, alias),), (), row, (order,), link=(owner, inner))
 
     def to_rel(self, value: Value, node: a.Node) -> Rel:
         """The elements of an array value (a SQL list is unnested)."""

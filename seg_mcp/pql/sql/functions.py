@@ -351,14 +351,14 @@ def _in_segment(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
     rel = Rel(
         (table(layout.membership, alias),),
         (
-            exp.EQ(
-                this=col(layout.membership_profile),
-                expression=exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True),
-            ),
             exp.EQ(this=col(layout.membership_segment), expression=segment.sql),
             exp.In(this=col(layout.membership_status), expressions=statuses),
         ),
         Val(exp.Null(), NULL),
+        link=(
+            exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True),
+            col(layout.membership_profile),
+        ),
     )
     return exists(rel)
 

@@ -58,26 +58,37 @@ class Val:
 
 @dataclass(frozen=True, slots=True)
 class Rel:
-    """A PQL array as a relation: ``SELECT ... FROM sources WHERE conds``, one element per row.
-    ``order`` sorts the elements (events by timestamp) when an order is observable (``head``)."""
+    """A PQL array as a relation: ``SELECT ... FROM sources WHERE link AND conds``, one element
+    per row. ``link`` ``(outer, inner)`` is the join to the enclosing row (``inner = outer``, the
+    event's profile column = the profile id), kept apart so ``EXISTS`` can be written as the
+    faster ``outer IN (SELECT inner ...)``. ``order`` sorts the elements (events by timestamp)
+    when an order is observable (``head``)."""
 
     sources: tuple[exp.Expr, ...]
     conds: tuple[exp.Expr, ...]
     elem: Val
     order: tuple[exp.Expr, ...] = ()
+    link: tuple[exp.Expr, exp.Expr] | None = None
 
     def where(self, *conds: exp.Expr) -> Rel:
         return replace(self, conds=self.conds + tuple(conds))
 
-    def select(self, *columns: exp.Expr) -> exp.Select:
+    def link_condition(self) -> tuple[exp.Expr, ...]:
+        if self.link is None:
+            return ()
+        outer, inner = self.link
+        return (exp.EQ(this=inner, expression=outer),)
+
+    def select(self, *columns: exp.Expr, linked: bool = True) -> exp.Select:
         # copy=False: sqlglot's builders deep-copy by default, quadratic in the nesting depth
         query = exp.select(*columns, copy=False)
         first, *rest = self.sources
         query = query.from_(first, copy=False)
         for source in rest:
             query = query.join(source, on=exp.true(), copy=False)
-        if self.conds:
-            query = query.where(conj(self.conds), copy=False)
+        conds = (self.link_condition() if linked else ()) + self.conds
+        if conds:
+            query = query.where(conj(conds), copy=False)
         return query
 
 
@@ -125,6 +136,12 @@ def pred(sql: exp.Expr, *, nullable: bool = True) -> Val:
 
 
 def exists(rel: Rel) -> Val:
+    """``EXISTS (...)``; for a linked relation ``outer IN (SELECT inner ...)``, which DuckDB runs
+    as a plain semi-join (NULL when only NULL keys fail to match: a nullable predicate)."""
+    if rel.link is not None:
+        outer, inner = rel.link
+        found = exp.In(this=outer, query=exp.Subquery(this=rel.select(inner, linked=False)))
+        return pred(found)
     return pred(exp.Exists(this=rel.select(exp.Literal.number(1))), nullable=False)
 
 
@@ -142,7 +159,8 @@ def merge(outer: Rel, inner: Rel) -> Rel:
     flat relation (a lateral join) whose element is ``inner``'s."""
     return Rel(
         outer.sources + inner.sources,
-        outer.conds + inner.conds,
+        outer.conds + inner.link_condition() + inner.conds,
         inner.elem,
         outer.order + inner.order,
+        outer.link,
     )
