@@ -476,9 +476,10 @@ def _apply(node: a.FnApply, env: Env) -> Any:
         )
     if name == "matches":
         regex = _text(ev(args[1], env))
-        return regex is not None and _exists_some(
-            ev(args[0], env), lambda s: re.search(regex, _text(s) or "") is not None
-        )
+        if regex is None:
+            return False
+        compiled = re.compile(regex)
+        return _exists_some(ev(args[0], env), lambda s: compiled.search(_text(s) or "") is not None)
     if name == "regexGroup":
         s, regex = _text(ev(args[0], env)), _text(ev(args[1], env))
         if s is None or regex is None:

@@ -4,6 +4,7 @@ plain-Python reference evaluator."""
 
 from __future__ import annotations
 
+import typing as t
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -67,7 +68,7 @@ def number(value: int | float) -> a.Literal:
 
 PROFILE = a.ParameterReference(position=1)
 ELEMENT = a.ContextRef(levels_up=0)
-OPS = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
+OPS: st.SearchStrategy[t.Any] = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
 PROFILE_TEXT = {
     "homeAddress.city": ["Paris", "Lyon", "paris", "San Jose", "Nice"],
     "homeAddress.countryCode": ["FR", "US"],
@@ -76,7 +77,7 @@ PROFILE_TEXT = {
     "loyalty.tier": ["gold", "silver"],
     "homeAddress.postalCode": ["75001"],
 }
-PROFILE_NUMBERS = {
+PROFILE_NUMBERS: dict[str, list[object]] = {
     "loyalty.points": [0, 50.5, 120, 40, -1, 0.0],
     "person.birthYear": [1985, 1990, 2000, 1999],
 }
