@@ -23,7 +23,7 @@ from seg_mcp.aep import AEPClient, AEPError
 from seg_mcp.config import BackendConfig, default_audit_log
 from seg_mcp.server import prompts, resources
 from seg_mcp.server.output import Output, compact_schema, fit
-from seg_mcp.server.runtime import Call, Runtime, describe_error
+from seg_mcp.server.runtime import Call, Runtime, current_tool, describe_error
 from seg_mcp.server.safety import AuditLog, SandboxGuard
 from seg_mcp.server.toolkit import Refusal, ToolSpec, select
 from seg_mcp.server.tools import ALL_TOOLS
@@ -61,6 +61,7 @@ def _confirm_resolver(spec: ToolSpec, runtime: Runtime, params: list[inspect.Par
         ctx = kwargs.pop("ctx")
         sandbox = kwargs.pop("sandbox", None) or runtime.config.default_sandbox
         call = Call(runtime, spec, ctx, sandbox)
+        token = current_tool.set(spec.name)
         try:
             await runtime.guard.check_write(sandbox)
             args = {k: v for k, v in kwargs.items() if k != "confirm"}
@@ -71,6 +72,8 @@ def _confirm_resolver(spec: ToolSpec, runtime: Runtime, params: list[inspect.Par
                     spec.name, str(kwargs.get("id", "")), exc.outcome, None, exc.message
                 )
             raise ToolError(describe_error(exc, spec.name, sandbox)) from None
+        finally:
+            current_tool.reset(token)
         given = kwargs.get("confirm")
         if given == wanted.phrase:
             return ConfirmForm(confirm=True)
@@ -121,6 +124,7 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
         confirmation = kwargs.pop("confirmation", None)
         sandbox = kwargs.pop("sandbox", None) or runtime.config.default_sandbox
         call = Call(runtime, spec, ctx, sandbox)
+        token = current_tool.set(spec.name)
         try:
             if spec.confirm is not None:
                 accepted = isinstance(confirmation, AcceptedElicitation) and bool(
@@ -138,6 +142,8 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
             return _error(describe_error(exc, spec.name, sandbox if spec.sandboxed else None))
         except AEPError as exc:
             return _error(describe_error(exc, spec.name, sandbox))
+        finally:
+            current_tool.reset(token)
         return _result(output)
 
     signature = list(public)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,12 +20,15 @@ from seg_mcp.server.output import decode_cursor, encode_cursor
 from seg_mcp.server.safety import AuditLog, SandboxGuard
 from seg_mcp.server.toolkit import Refusal, ToolSpec
 
-__all__ = ["DEFAULT_WAIT", "MAX_WAIT", "Call", "Runtime", "describe_error"]
+__all__ = ["DEFAULT_WAIT", "MAX_WAIT", "Call", "Runtime", "current_tool", "describe_error"]
 
 T = TypeVar("T")
 DEFAULT_WAIT = 20.0
 MAX_WAIT = 60.0
 CATALOG_TTL_SECONDS = 600.0
+
+#: The tool whose call is running (for logs, and for tests that check declared operations).
+current_tool: ContextVar[str | None] = ContextVar("seg_mcp_current_tool", default=None)
 
 
 @dataclass
