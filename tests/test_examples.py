@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,18 @@ def test_the_sample_toml_names_the_missing_variable(clean_env: pytest.MonkeyPatc
         "profile 'acme-dev': environment variable ACME_DEV_CLIENT_SECRET (its client secret) is "
         "not set"
     )
+
+
+def test_the_agent_script_picks_saves_evaluates_and_deletes_the_largest_audience() -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "agent.py")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    sizes = {name: int(n) for name, n in re.findall(r"^- (.+): (\d+) profiles$", out, re.M)}
+    assert sorted(sizes) == ["Buyers of the last 30 days", "Gold and platinum members"]
+    assert "- Recent buyers (draft with a mistake): invalid (`==` is not a PQL operator" in out
+    best = max(sizes, key=lambda n: sizes[n])
+    (segment_id,) = re.findall(rf"^saved '{re.escape(best)}' as ([0-9a-f-]+)$", out, re.M)
+    assert f"segment job SUCCEEDED: {{'{segment_id}': {sizes[best]}}}" in out
+    assert f"deleted {segment_id}\nchosen audience: {best}\n" in out

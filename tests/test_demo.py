@@ -1,0 +1,111 @@
+"""`seg-mcp demo` end to end: a subprocess that starts `seg-mcp serve` over stdio and drives it
+with a real MCP client. Checks what a person reading the output relies on, and cross-checks it
+with what the server left in the demo's data directory (audit log, exported dataset)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+STEPS = [
+    "Find the fields about countries",
+    "Check a query written with common mistakes",
+    "Check the fixed query",
+    "Estimate the audience and preview 3 members",
+    "Save the segment definition",
+    "Evaluate it now with a segment job",
+    "Export its members to a dataset",
+    "Schedule a daily evaluation",
+    "Search definitions for 'Demo'",
+    "Delete the definition while the schedule uses it (refused)",
+    "Delete the schedule: the server asks the user, who agrees",
+    "Delete the definition with a phrase naming another object (refused)",
+    "Delete the definition with the phrase the server asked for",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    data_dir = tmp_path_factory.mktemp("demo")
+    done = subprocess.run(
+        [sys.executable, "-m", "seg_mcp", "demo", "--profiles", "300", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, data_dir
+
+
+def _step(output: str, title: str) -> str:
+    """The printed block of one step (from its title to the next blank line)."""
+    start = output.index(f". {title}\n")
+    return output[start:].split("\n\n", 1)[0]
+
+
+def test_every_step_ran_in_order_and_none_was_skipped(demo: tuple[str, Path]) -> None:
+    output, _ = demo
+    assert re.findall(r"^\d+\. (.+)$", output, re.MULTILINE) == STEPS
+    assert "skipped:" not in output
+    assert output.rstrip().endswith(
+        f"{len(STEPS)} steps: {len(STEPS)} ran as expected, 0 skipped, 0 did not go as expected."
+    )
+
+
+def test_the_mistakes_are_reported_at_their_columns_with_the_right_form(
+    demo: tuple[str, Path],
+) -> None:
+    block = _step(demo[0], "Check a query written with common mistakes")
+    assert "Invalid PQL" in block
+    columns = [int(c) for c in re.findall(r"line 1, column (\d+)", block)]
+    query = "homeAddress.countryCode == 'US' && xEvent.timestamp occurs in last 30 days"
+    assert [query[c - 1 : c + 1] for c in columns] == ["==", "'U", "&&", "in"]
+    assert "Valid PQL." in _step(demo[0], "Check the fixed query")
+
+
+def test_preview_job_and_export_agree_on_the_audience(demo: tuple[str, Path]) -> None:
+    output, data_dir = demo
+    (size,) = re.findall(r"RESULT_READY \(done\); size (\d+)", output)
+    (evaluated,) = re.findall(r"SUCCEEDED \(done\); profiles [0-9a-f-]+=(\d+)", output)
+    (exported,) = re.findall(r"SUCCEEDED \(done\); profiles exported=(\d+)", output)
+    assert int(size) == int(evaluated) == int(exported) > 0
+    files = list((data_dir / "datasets" / "demo-dataset").glob("*.parquet"))
+    assert files
+    rows = duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]})").fetchall()
+    assert rows == [(int(exported),)]
+
+
+def test_deleting_needs_the_schedule_gone_and_the_exact_phrase(demo: tuple[str, Path]) -> None:
+    output, _ = demo
+    refused = _step(output, "Delete the definition while the schedule uses it (refused)")
+    assert "is used by schedule" in refused and "nothing was deleted" in refused
+    asked = _step(output, "Delete the schedule: the server asks the user, who agrees")
+    assert "? the server asks the user: Delete schedule " in asked
+    assert "✓ Deleted schedule " in asked
+    wrong = _step(output, "Delete the definition with a phrase naming another object (refused)")
+    assert "does not name this target" in wrong
+    assert "✓ Deleted segment definition " in _step(
+        output, "Delete the definition with the phrase the server asked for"
+    )
+
+
+def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -> None:
+    lines = (demo[1] / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [e["operation"] for e in entries if e["outcome"] == "ok"] == [
+        "createSegmentDefinition",
+        "createSegmentJob",
+        "createExportJob",
+        "createSchedule",
+        "deleteSchedule",
+        "deleteSegmentDefinition",
+    ]
+    refusals = [e["detail"] for e in entries if e["outcome"] == "refused"]
+    assert any("is used by schedule" in detail for detail in refusals)
+    assert {e["sandbox"] for e in entries} == {"dev"}
