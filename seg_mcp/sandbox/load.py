@@ -462,6 +462,18 @@ def _string(obj: dict[str, Any], key: str, what: str) -> str:
     return value
 
 
+def _new_id(
+    obj: dict[str, Any], what: str, line: int, seen: dict[str, int], existing: set[str], where: str
+) -> None:
+    """Check the line's `_id` and note it in `seen`."""
+    oid = _string(obj, "_id", f"every {what} needs one")
+    if oid in seen:
+        raise _Mismatch(f'duplicate _id "{oid}" (first on line {seen[oid]})')
+    if oid in existing:
+        raise _Mismatch(f'_id "{oid}" is already in {where} (--replace replaces)')
+    seen[oid] = line
+
+
 def _ids(store: Store, table: str) -> set[str]:
     rows = store.db.read(lambda cur: cur.execute(f"SELECT _id FROM {table}").fetchall())
     return {r[0] for r in rows}
@@ -477,12 +489,7 @@ def _scan(store: Store, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
     if job.profiles is not None:
         for number, obj in _objects(job.profiles, errors):
             try:
-                pid = _string(obj, "_id", "every profile needs one")
-                if pid in seen:
-                    raise _Mismatch(f'duplicate _id "{pid}" (first on line {seen[pid]})')
-                if pid in existing:
-                    raise _Mismatch(f'_id "{pid}" is already in {where} (--replace replaces)')
-                seen[pid] = number
+                _new_id(obj, "profile", number, seen, existing, where)
                 profile = _fit_root(profile, obj)
             except _Mismatch as exc:
                 errors.add(job.profiles, number, exc.message)
@@ -491,12 +498,7 @@ def _scan(store: Store, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
         seen_events: dict[str, int] = {}
         for number, obj in _objects(job.events, errors):
             try:
-                eid = _string(obj, "_id", "every event needs one")
-                if eid in seen_events:
-                    raise _Mismatch(f'duplicate _id "{eid}" (first on line {seen_events[eid]})')
-                if eid in known_events:
-                    raise _Mismatch(f'_id "{eid}" is already in {where} (--replace replaces)')
-                seen_events[eid] = number
+                _new_id(obj, "event", number, seen_events, known_events, where)
                 _string(obj, "timestamp", "when the event happened, ISO 8601")
                 pid = _string(obj, PROFILE_REF, "the _id of the event's profile")
                 if pid not in seen and pid not in existing:

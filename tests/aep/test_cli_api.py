@@ -81,12 +81,10 @@ def test_usage_errors_exit_2_before_any_request(
     assert fake_adobe.requests == []
 
 
-def _leaks(
-    secret: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
-) -> str:
-    out, err = capsys.readouterr()
+def _leaks(secret: str, out: str, err: str, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Where `secret` shows: stdout, stderr or a log record (debug logging is on)."""
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    return "\n".join(text for text in (out, err, logged) if secret in text)
+    return [name for name, text in (("out", out), ("err", err), ("log", logged)) if secret in text]
 
 
 def test_no_secret_in_output_or_logs_of_a_successful_call(
@@ -96,9 +94,8 @@ def test_no_secret_in_output_or_logs_of_a_successful_call(
 ) -> None:
     assert main(["api", "listSegmentDefinitions"]) == 0
     assert caplog.records  # debug logging was on
-    assert _leaks(FAKE_SECRET, capsys, caplog) == ""
-    assert main(["api", "listSegmentDefinitions"]) == 0
-    assert _leaks(FAKE_TOKEN, capsys, caplog) == ""
+    out, err = capsys.readouterr()
+    assert _leaks(FAKE_SECRET, out, err, caplog) == _leaks(FAKE_TOKEN, out, err, caplog) == []
 
 
 def test_a_secret_echoed_by_ims_is_redacted(
@@ -113,8 +110,7 @@ def test_a_secret_echoed_by_ims_is_redacted(
     assert main(["api", "listSegmentDefinitions"]) == 1
     out, err = capsys.readouterr()
     assert "invalid client secret [redacted]" in err  # the server did echo it
-    assert wrong not in out + err
-    assert wrong not in "\n".join(r.getMessage() for r in caplog.records)
+    assert _leaks(wrong, out, err, caplog) == []
 
 
 def test_a_rejected_static_token_is_not_printed(
@@ -129,5 +125,13 @@ def test_a_rejected_static_token_is_not_printed(
     assert main(["api", "listSegmentDefinitions"]) == 1
     out, err = capsys.readouterr()
     assert "  status: 401" in err and "get a new token" in err
-    assert token not in out + err
-    assert token not in "\n".join(r.getMessage() for r in caplog.records)
+    assert _leaks(token, out, err, caplog) == []
+
+
+def test_reprs_hold_no_secret(fake_adobe: FakeAdobe) -> None:
+    from seg_mcp.config import load_config
+
+    config = load_config()
+    texts = [repr(config), str(config), config.describe(), repr(config.profiles[0])]
+    texts += [repr(c) + repr(c.token_provider) for c in config.credentials()]
+    assert [t for t in texts if FAKE_SECRET in t] == []
