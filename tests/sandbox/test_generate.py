@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pytest
@@ -63,7 +64,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
-def one(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+def one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     row = con.execute(sql).fetchone()
     assert row is not None
     return row[0]
