@@ -72,6 +72,10 @@ PROFILE_CASES = [
     ("loyalty.points notIn [0, 120]", "5"),
     ("loyalty.points in [0, 120]", "12"),
     ('homeAddress.city in ["Lyon", "San Jose"]', "24"),
+    ('loyalty.points in ["120", "abc"]', "1"),
+    ('loyalty.points notIn ["120", "abc"]', "25"),
+    ("homeAddress.city in [1, 2]", ""),
+    ('person.birthYear in ["1990", 2000]', "15"),
     ('homeAddress.city = workAddress.city or homeAddress.city = "Lyon"', "2"),
     ('$1.homeAddress.city = "Lyon"', "2"),
     ('(Profile) => Profile.homeAddress.city = "Lyon"', "2"),
@@ -83,6 +87,9 @@ PROFILE_CASES = [
     ('inSegment("nope")', ""),
     ('identityMap.get("ECID").id = "e1"', "1"),
     ('identityMap.keys().includes("ECID")', "1"),
+    ('"ECID" in identityMap.keys()', "1"),
+    ('"ECID" notIn identityMap.keys()', ""),
+    ("homeAddress.city notIn identityMap.keys()", "1"),
     ("identityMap.values().primary = true", "1"),
 ]
 

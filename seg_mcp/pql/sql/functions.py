@@ -131,38 +131,55 @@ def _compare(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
 
 
 def _in(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
+    """``x in coll`` / ``x notIn coll``: ``notIn`` needs a defined ``x`` and a defined array
+    (an item that is missing or cannot compare with ``x`` is simply not equal to it)."""
     _arity(node, 2)
     negate = node.name == "notIn"
     needle_node, coll_node = node.args
     needle = _scalar_or_rel(c, c.value(needle_node, scope), needle_node)
-    coll = c.value(coll_node, scope)
 
+    def outcome(x: Val, found: exp.Expr) -> Val:
+        if not negate:
+            return pred(found)
+        defined = exp.Not(this=exp.Is(this=x.sql, expression=exp.Null()))
+        missing_or_absent = exp.Not(
+            this=exp.Paren(this=exp.Coalesce(this=found, expressions=[exp.false()]))
+        )
+        return pred(exp.And(this=defined, expression=missing_or_absent))
+
+    if isinstance(coll_node, a.ListLiteral) and coll_node.items:
+        items = [c.val(item, scope) for item in coll_node.items]
+
+        def member_of_literal(vals: list[Val]) -> Val:
+            pairs = [c.coerce_pair(vals[0], item, node) for item in items]
+            x = pairs[0][0]
+            return outcome(x, exp.In(this=x.sql, expressions=[y.sql for _, y in pairs]))
+
+        return lift(c, [needle], member_of_literal)
+    coll = c.value(coll_node, scope)
     if isinstance(coll, Rel):
+        rel = coll
 
         def member_of_rel(vals: list[Val]) -> Val:
-            (x,) = vals
-            y = coll.elem
-            x2, y2 = c.coerce_pair(x, y, node)
-            found = exists(coll.where(exp.EQ(this=x2.sql, expression=y2.sql)))
-            if not negate:
-                return found
-            defined = exp.Not(this=exp.Is(this=x2.sql, expression=exp.Null()))
-            return pred(exp.And(this=defined, expression=c.negate(found).sql), nullable=False)
+            x, y = c.coerce_pair(vals[0], rel.elem, node)
+            found = exists(rel.where(exp.EQ(this=x.sql, expression=y.sql)))
+            return outcome(x, found.sql)
 
         return lift(c, [needle], member_of_rel)
     if coll.type.kind not in ("list", "null"):
         raise cannot(f"{node.name} needs an array on its right, not {coll.type.describe()}", node)
-    item = coll.type.item or NULL
+    array = coll
+    item = array.type.item or NULL
 
     def member_of_list(vals: list[Val]) -> Val:
-        (x,) = vals
-        x, _ = c.coerce_pair(x, Val(exp.Null(), item), node)
-        if isinstance(coll_node, a.ListLiteral) and coll_node.items:
-            assert isinstance(coll.sql, exp.Array)
-            found: exp.Expr = exp.In(this=x.sql, expressions=list(coll.sql.expressions))
-        else:
-            found = call("list_contains", coll.sql, x.sql)
-        return pred(exp.Not(this=exp.Paren(this=found)) if negate else found)
+        x, _ = c.coerce_pair(vals[0], Val(exp.Null(), item), node)
+        if item.kind == "string" and x.type.kind not in ("string", "null", "other"):
+            x = c.text(x, needle_node)
+        found = call("list_contains", array.sql, x.sql)
+        if not negate:
+            return pred(found)
+        defined = exp.Not(this=exp.Is(this=x.sql, expression=exp.Null()))
+        return pred(exp.And(this=defined, expression=exp.Not(this=exp.Paren(this=found))))
 
     return lift(c, [needle], member_of_list)
 
