@@ -16,7 +16,7 @@ from anyio.from_thread import start_blocking_portal
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
 from seg_mcp.sandbox import xdm
 from seg_mcp.sandbox.auth import TokenIssuer
-from seg_mcp.sandbox.generate import generate
+from seg_mcp.sandbox.generate import generate_sandbox
 from seg_mcp.sandbox.runner import JobRunner
 from seg_mcp.sandbox.settings import SandboxSettings
 from seg_mcp.sandbox.store import SandboxInfo, Store, open_store
@@ -93,17 +93,7 @@ class SandboxService:
             self.store.db.write(self._generate_into, info, n)
 
     def _generate_into(self, cur: Any, info: SandboxInfo, n: int) -> None:
-        profile, event = self.store.fields(info)
-        generate(
-            cur,
-            info.schema,
-            profiles=n,
-            seed=self.settings.seed,
-            anchor=self.store.now(info).replace(microsecond=0),
-            profile_root=profile,
-            event_root=event,
-        )
-        self.store.mark_data(cur, info)
+        generate_sandbox(cur, self.store, info, profiles=n, seed=self.settings.seed)
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
