@@ -121,6 +121,36 @@ MEMBERSHIPS: list[tuple[str, str, str]] = [
 ALL = frozenset(p["_id"] for p in PROFILES)
 
 
+SCHEMA = "sbx_semantics"
+
+
+def sandbox(schema: str = SCHEMA) -> Any:
+    """The SandboxInfo of a sandbox whose tables live in ``schema``."""
+    from seg_mcp.sandbox.store import SandboxInfo
+
+    return SandboxInfo(
+        org="org",
+        name="dev",
+        sandbox_id="sbx",
+        title="Dev",
+        type="development",
+        is_default=True,
+        schema=schema,
+        clock=NOW,
+        created_ms=0,
+        has_data=True,
+    )
+
+
+def connect(schema: str = SCHEMA) -> Any:
+    """An in-memory DuckDB (one thread: the data is tiny) holding the fixture in ``schema``."""
+    import duckdb
+
+    connection = duckdb.connect(":memory:", config={"threads": 1})
+    load(connection, schema)
+    return connection
+
+
 def load(cur: Any, schema: str) -> None:
     """Create the contract layout in ``schema`` and insert the fixture."""
     from seg_mcp.sandbox import xdm

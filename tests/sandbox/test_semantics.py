@@ -14,11 +14,8 @@ import pytest
 from seg_mcp.pql import ast as a
 from seg_mcp.pql import parser
 from seg_mcp.sandbox import engine
-from seg_mcp.sandbox.store import SandboxInfo
 
 from . import refeval
-
-SCHEMA = "sbx_semantics"
 
 
 def parse(text: str) -> a.Query:
@@ -28,24 +25,12 @@ def parse(text: str) -> a.Query:
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:", config={"threads": 1})
-    refeval.load(connection, SCHEMA)
+    connection = refeval.connect()
     yield connection
     connection.close()
 
 
-INFO = SandboxInfo(
-    org="org",
-    name="dev",
-    sandbox_id="sbx",
-    title="Dev",
-    type="development",
-    is_default=True,
-    schema=SCHEMA,
-    clock=refeval.NOW,
-    created_ms=0,
-    has_data=True,
-)
+INFO = refeval.sandbox()
 
 
 def members(con: duckdb.DuckDBPyConnection, text: str) -> set[str]:

@@ -10,13 +10,13 @@ import pytest
 from seg_mcp.sandbox import engine, xdm
 
 from . import refeval
-from .test_semantics import INFO, SCHEMA, parse
+from .refeval import SCHEMA
+from .test_semantics import INFO, parse
 
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:", config={"threads": 1})
-    refeval.load(connection, SCHEMA)
+    connection = refeval.connect()
     yield connection
     connection.close()
 

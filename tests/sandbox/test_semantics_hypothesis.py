@@ -15,29 +15,15 @@ from hypothesis import strategies as st
 
 from seg_mcp.pql import ast as a
 from seg_mcp.sandbox import engine
-from seg_mcp.sandbox.store import SandboxInfo
 
 from . import refeval
 
-SCHEMA = "sbx_differential"
-INFO = SandboxInfo(
-    org="org",
-    name="dev",
-    sandbox_id="sbx",
-    title="Dev",
-    type="development",
-    is_default=True,
-    schema=SCHEMA,
-    clock=refeval.NOW,
-    created_ms=0,
-    has_data=True,
-)
+INFO = refeval.sandbox()
 
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(":memory:", config={"threads": 1})
-    refeval.load(connection, SCHEMA)
+    connection = refeval.connect()
     yield connection
     connection.close()
 
