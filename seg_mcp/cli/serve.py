@@ -64,9 +64,14 @@ async def _serve(args: argparse.Namespace, config: object) -> None:
         if args.transport == "stdio":
             await server.run_stdio_async()
         else:
-            await server.run_streamable_http_async(
-                host=args.host, port=args.port, stateless_http=True, json_response=True
+            import uvicorn
+
+            app = server.streamable_http_app(
+                stateless_http=True, json_response=True, host=args.host
             )
+            # log_config=None: uvicorn's loggers go to the root logger, i.e. stderr.
+            config_ = uvicorn.Config(app, host=args.host, port=args.port, log_config=None)
+            await uvicorn.Server(config_).serve()
 
 
 def run(args: argparse.Namespace) -> int:
