@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 from seg_mcp.cli import main
@@ -248,6 +249,12 @@ def test_seg_mcp_api_works_against_a_served_sandbox(tmp_path: Path) -> None:
         assert wrong.returncode == 1
         assert "status: 401" in wrong.stderr
         assert "not-the-SECRET-x1" not in wrong.stderr + wrong.stdout
+        # IMS also takes its parameters in the query string, which the access log prints.
+        refused = httpx2.post(
+            f"{url}/ims/token/v3?grant_type=client_credentials&client_id=seg-mcp-local"
+            "&client_secret=query-SECRET-x2"
+        )
+        assert refused.status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -257,6 +264,8 @@ def test_seg_mcp_api_works_against_a_served_sandbox(tmp_path: Path) -> None:
             raise
     assert proc.returncode == 0, err
     assert "seg-mcp local sandbox stopped (SIGTERM)" in err
+    assert "POST /ims/token/v3?grant_type=client_credentials" in err  # the access log, on stderr
+    assert "query-SECRET-x2" not in err and "client_secret=[redacted]" in err
     # Shut down cleanly: the database is free again and kept what was written.
     store = open_store(SandboxSettings(data_dir=data, default_profiles=0))
     try:

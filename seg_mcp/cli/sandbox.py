@@ -263,6 +263,19 @@ def _banner(settings: Any, store: Any, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+def _hide_query_secrets(record: Any) -> bool:
+    """A logging filter: IMS also takes its parameters in the query string, which the access
+    log prints; keep client secrets and tokens out of it."""
+    import re
+
+    if isinstance(record.args, tuple):
+        pattern = re.compile(r"((?:client_secret|access_token)=)[^&\s]*", re.IGNORECASE)
+        record.args = tuple(
+            pattern.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
+        )
+    return True
+
+
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -278,6 +291,7 @@ def _serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("uvicorn.access").addFilter(_hide_query_secrets)
     settings = _settings(args)
     sock = _bind(args.host, args.port)
     service = SandboxService(settings)
