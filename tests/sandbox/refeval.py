@@ -520,7 +520,10 @@ def _apply(node: a.FnApply, env: Env) -> Any:
         return {"currentMonth": env.now.month, "currentYear": env.now.year}.get(name, env.now.day)
     if name == "date":
         y, m, d = (ev(x, env) for x in args)
-        return None if None in (y, m, d) else date(y, m, d)
+        try:
+            return date(y, m, d)
+        except (TypeError, ValueError):  # a missing part, an impossible date
+            return None
     if name in ("getMonth", "getYear", "getDayOfMonth"):
         value = ev(args[0], env)
         part = {"getMonth": "month", "getYear": "year", "getDayOfMonth": "day"}[name]

@@ -126,6 +126,7 @@ NUMBER_AND_DATE_CASES = [
     ("loyalty.joinDate occurs this month", "5"),
     ("loyalty.joinDate occurs after date(person.birthYear + 36, 1, 1)", "1"),
     ("person.birthDate = date(person.birthYear, 6, 15)", "1"),
+    ("not (person.birthDate = date(person.birthYear, 13, 1))", "12345"),
     ("person.birthDate occurs <= 1 year after date(person.birthYear, 1, 1)", "15"),
     ("loyalty.joinDate occurs last month", "1"),
     ("loyalty.joinDate occurs next month", ""),

@@ -188,7 +188,7 @@ def date_value(c: Compiler, node: a.FnApply, scope: Scope) -> tuple[datetime | N
             raise cannot(f"date({y}, {m}, {d}) is not a calendar date", node) from None
         return day, exp.cast(exp.Literal.string(day.date().isoformat()), "DATE")
     args = [c.numeric(c.val(arg, scope), arg).sql for arg in node.args]
-    return None, call("make_date", *args)
+    return None, call("try", call("make_date", *args))  # an impossible date is missing
 
 
 def anchor(c: Compiler, node: a.Node, scope: Scope) -> Anchor:
