@@ -258,6 +258,14 @@ def _fit_root(root: xdm.XdmField, obj: dict[str, Any]) -> xdm.XdmField:
     return root if got is None else _merge(root, got, "")
 
 
+def _fit_event(root: xdm.XdmField, obj: dict[str, Any]) -> xdm.XdmField:
+    if xdm.EVENT_PROFILE_COLUMN in obj:
+        raise _Mismatch(
+            f"{xdm.EVENT_PROFILE_COLUMN} is reserved: give the event's profile in {PROFILE_REF}"
+        )
+    return _fit_root(root, {k: v for k, v in obj.items() if k != PROFILE_REF})
+
+
 def _duck(t: DuckDBPyType) -> Any:
     """A DuckDB type inferred by `read_json` as a value for `fit`."""
     if str(t) == "JSON":
@@ -297,9 +305,12 @@ def _detect(cur: Cursor, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
         try:
             rel = cur.sql(f"SELECT * FROM read_json({_sql_str(path)}, {_DETECT}) LIMIT 0")
             shape = {name: _duck(t) for name, t in zip(rel.columns, rel.types, strict=True)}
-            if i == 1 and _kind(shape.pop(PROFILE_REF, None)) != "string":
+            if i == 0:
+                roots[0] = _fit_root(roots[0], shape)
+            elif _kind(shape.get(PROFILE_REF)) != "string":
                 raise _Suspect(f"{PROFILE_REF} is not a string on every line")
-            roots[i] = _fit_root(roots[i], shape)
+            else:
+                roots[1] = _fit_event(roots[1], shape)
         except (duckdb.Error, _Mismatch) as exc:
             raise _Suspect(str(exc)) from None
     return roots[0], roots[1]
@@ -505,7 +516,7 @@ def _scan(store: Store, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
                     raise _Mismatch(
                         f'{PROFILE_REF} "{pid}" is not a profile of this load or of {where}'
                     )
-                event = _fit_root(event, {k: v for k, v in obj.items() if k != PROFILE_REF})
+                event = _fit_event(event, obj)
             except _Mismatch as exc:
                 errors.add(job.events, number, exc.message)
     if errors.errors:

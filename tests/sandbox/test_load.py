@@ -165,6 +165,7 @@ def test_a_bad_profile_line_is_named_and_nothing_is_loaded(
 
 
 BAD_EVENTS = [
+    (event("e9", "alice", profile_id="bob"), "profile_id is reserved: give the event's profile"),
     ({"_id": "e9", "profileId": "alice"}, "missing timestamp"),
     (event("e9", "alice", "yesterday"), 'timestamp: "yesterday" is not a date-time'),
     ({"_id": "e9", "timestamp": "2026-10-01T00:00:00Z"}, "missing profileId"),
