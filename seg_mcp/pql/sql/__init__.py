@@ -12,6 +12,26 @@ value is a sqlglot literal node.
 Both take ``sample_percent`` to evaluate a deterministic sample of the profiles (those whose
 ``hash(_id)`` falls in the first ``sample_percent`` of the hash space); :func:`sample_size`
 counts that sample. A construct the compiler cannot evaluate raises :class:`UnsupportedQuery`.
+
+Semantics are those of ``seg_mcp/pql/ast.py``; where it leaves a choice open, the compiler (and
+the reference evaluator in tests/sandbox/refeval.py) decide:
+
+* a projection through an array (``xEvent.commerce.order.priceTotal``) is the list of the
+  *defined* values, arrays flattened (``xEvent.productListItems.SKU``);
+* a predicate on an array (comparison, ``in``, string test, ``occurs``) holds when it holds for
+  some element; ``notIn`` needs a defined value and an array, and ignores items that are missing
+  or cannot compare; text meeting a number, boolean or timestamp is cast (TRY_CAST: text that is
+  not one compares false);
+* ``arr.count(expr)`` counts the elements for which ``expr`` holds (is true or defined);
+* a field the tables do not have reads as missing; so does an impossible ``date()`` from data;
+* ``chain`` ``COUNT(n)``: n matching events after the previous step (ties allowed among them),
+  the step's event being the n-th; a later ``WHEN(... A)`` is relative to that event; events
+  without timestamp never take part.
+
+Not supported yet (:class:`UnsupportedQuery`): ``topN``, ``bottomN``, ``groupBy``, ``mapEntry``,
+object literals, parameters other than ``$1``, lambdas with several parameters, ``chain`` over
+anything but ``xEvent``, regular expressions with look-around, back-references or atomic groups
+(DuckDB uses RE2).
 """
 
 from __future__ import annotations
