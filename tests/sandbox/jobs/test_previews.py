@@ -149,3 +149,18 @@ async def test_unknown_preview_id(aep: AEPClient) -> None:
         await aep.retrieve_preview("MDpub3RoZXJlOjA")
     with pytest.raises(BadRequestError):
         await aep.retrieve_preview("MDpub3RoZXJlOjA", offset="x")
+
+
+async def test_a_query_the_engine_cannot_evaluate_fails_the_preview(aep: AEPClient) -> None:
+    created = await aep.create_preview(
+        {"predicateExpression": 'person.name.lastName.equals("Smith", loyalty.points > 3)'}
+    )
+    estimate = await settle(
+        lambda: aep.retrieve_estimate(created.preview_id or ""),
+        lambda e: e.state in ("FAILED", "RESULT_READY"),
+    )
+    assert estimate.state == "FAILED"
+    assert estimate.error is not None and "caseSensitive" in (estimate.error.description or "")
+    assert estimate.estimated_size == 0  # never a wrong count
+    page = await aep.retrieve_preview(created.preview_id or "")
+    assert page.state == "FAILED" and page.results == []
