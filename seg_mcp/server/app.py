@@ -38,11 +38,8 @@ class ConfirmForm(BaseModel):
 def _sandbox_param(config: BackendConfig) -> inspect.Parameter | None:
     if len(config.sandboxes) < 2:
         return None
-    choices = Literal[tuple(config.sandboxes)]  # type: ignore[valid-type]
-    annotation = Annotated[
-        choices | None,
-        Field(),
-    ]
+    choices: Any = Literal[tuple(config.sandboxes)]  # one enum value per configured sandbox
+    annotation = Annotated[choices | None, Field()]
     return inspect.Parameter(
         "sandbox", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
     )

@@ -162,7 +162,7 @@ def fit(output: Output, text: str, budget: int = RESPONSE_BUDGET) -> tuple[Outpu
     return output, text
 
 
-def encode_cursor(tool: str, sandbox: str, params: dict[str, Any]) -> str:
+def encode_cursor(tool: str, sandbox: str, params: dict[str, object]) -> str:
     raw = json.dumps({"t": tool, "s": sandbox, "p": params}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

@@ -116,7 +116,7 @@ class Call:
             detail=detail,
         )
 
-    def cursor(self, params: dict[str, Any]) -> str:
+    def cursor(self, params: dict[str, object]) -> str:
         return encode_cursor(self.spec.name, self.sandbox, params)
 
     def page_params(self, cursor: str | None) -> dict[str, Any]:

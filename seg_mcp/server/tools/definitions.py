@@ -135,14 +135,17 @@ async def save_segment_definition(
                 detail="invalid PQL",
             )
             return SavedDefinition(saved=False, diagnostics=report.diagnostics)
+    if existing is not None:
+        name = name or existing.name
+        description = description if description is not None else existing.description
     body = SegmentDefinitionInput(
-        name=name or (existing.name if existing else "") or "",
+        name=name or "",
         expression=Expression(value=text),
         schema=SchemaRef(name="_xdm.context.profile"),
-        description=description if description is not None else (existing and existing.description),
+        description=description,
         evaluation_info=_evaluation(evaluation)
         if evaluation
-        else (existing and existing.evaluation_info),
+        else (existing.evaluation_info if existing else None),
     )
     if existing is None:
         saved = await call.write(

@@ -102,7 +102,9 @@ async def export_audience(
         fields=fields,
         filter=ExportFilter(
             segments=[
-                ExportSegmentFilter(segment_id=s, segment_ns="ups", status=status)
+                ExportSegmentFilter(
+                    segment_id=s, segment_ns="ups", status=list(status) if status else None
+                )
                 for s in segment_ids
             ]
         ),

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from seg_mcp.aep.paging import link_query
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
@@ -77,14 +78,12 @@ async def get_job(
         )
         jobs = [_jobs.segment_job(j) for j in listed.children]
         more = len(jobs) == limit
-        nxt = {"start": start + limit}
+        nxt: dict[str, object] = {"start": start + limit}
     else:
         page = await client.list_export_jobs(
             limit=limit, offset=params.get("offset"), status=status, sandbox=sandbox
         )
         jobs = [_jobs.export_job(j) for j in page.records]
-        from seg_mcp.aep.paging import link_query
-
         linked = link_query(page.link.next if page.link else None, ["offset"])
         more = linked is not None
         nxt = {"offset": (linked or {}).get("offset")}
