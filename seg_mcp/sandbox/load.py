@@ -9,9 +9,10 @@ what exists. Everything is written in one transaction: on any error nothing chan
 Two passes, so that good files load at DuckDB speed and bad ones get exact line numbers (DuckDB's
 own are approximate):
 
-1. fast: `read_json` infers the type of every field over the whole file; `fit` checks the inferred
-   types against the field tree; the rows are read again with the tree's types into staging
-   tables, where SQL looks for missing or duplicate ids and events of unknown profiles;
+1. fast: `read_json` infers the type of every field over the whole file; `seg_mcp.sandbox.fit`
+   checks the inferred types against the field tree; the rows are read again with the tree's
+   types into staging tables, where SQL looks for missing or duplicate ids and events of
+   unknown profiles;
 2. exact, only when the fast pass finds anything wrong: a streaming pass in Python names each bad
    line (`file:line: what is wrong`), up to `MAX_ERRORS` of them.
 """
@@ -19,26 +20,22 @@ own are approximate):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from duckdb.sqltypes import DuckDBPyType
 
 from seg_mcp.sandbox import xdm
 from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.fit import FOUND, Mismatch, fit_root, from_duckdb_type, join, kind_of
 from seg_mcp.sandbox.store import SandboxInfo, Store
 
 __all__ = ["MAX_ERRORS", "LineError", "LoadError", "LoadResult", "load"]
 
 MAX_ERRORS = 20
 PROFILE_REF = "profileId"  # the event's profile, stored in the `profile_id` column
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT_LIMITS = {"int": 2**31, "long": 2**63}
 _READ = "format='newline_delimited', records=true"
 _DETECT = _READ + ", sample_size=-1, field_appearance_threshold=0, map_inference_threshold=-1"
 
@@ -77,206 +74,12 @@ class _Suspect(Exception):
     """The fast pass found something wrong; the exact pass says where."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Fitting values (or DuckDB's inferred types) to the field tree
-
-
-@dataclass(frozen=True)
-class _Typed:
-    """Stands for any value of one kind (a type inferred by DuckDB, values unknown)."""
-
-    kind: str
-
-
-class _Mismatch(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-_FOUND = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "object": "an object",
-    "array": "an array",
-    "mixed": "values of different types",
-}
-_EXPECTED = {
-    "string": "a string",
-    "date": "a date (YYYY-MM-DD)",
-    "date-time": "a date-time (ISO 8601, e.g. 2026-11-01T12:00:00Z)",
-    "int": "an integer (int)",
-    "long": "an integer (long)",
-    "number": "a number",
-    "boolean": "a boolean",
-    "object": "an object",
-    "map": "an object (a map)",
-    "array": "an array",
-}
-_ACCEPTS = {
-    "string": {"string"},
-    "date": {"string"},
-    "date-time": {"string"},
-    "int": {"integer"},
-    "long": {"integer"},
-    "number": {"integer", "number"},
-    "boolean": {"boolean"},
-    "object": {"object"},
-    "map": {"object"},
-    "array": {"array"},
-}
-_INFERRED = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
-_DUCK_KINDS = {
-    **dict.fromkeys(("varchar", "date", "time", "timestamp", "timestamp with time zone"), "string"),
-    **dict.fromkeys(("tinyint", "smallint", "integer", "bigint", "hugeint"), "integer"),
-    **dict.fromkeys(("utinyint", "usmallint", "uinteger", "ubigint", "uhugeint"), "integer"),
-    **dict.fromkeys(("float", "double", "decimal"), "number"),
-    "boolean": "boolean",
-}
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, _Typed):
-        return value.kind
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    for kind, types in (
-        ("integer", int),
-        ("number", float),
-        ("string", str),
-        ("object", dict),
-        ("array", list),
-    ):
-        if isinstance(value, types):
-            return kind
-    return "mixed"
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _merge(base: xdm.XdmField, extra: xdm.XdmField, path: str) -> xdm.XdmField:
-    try:
-        return xdm.merge(base, extra, path)
-    except xdm.FieldConflict as exc:
-        raise _Mismatch(
-            f"{exc.path}: values of different types ({exc.declared} and {exc.found})"
-        ) from None
-
-
-def _check_name(name: str, path: str) -> None:
-    if not _NAME_RE.match(name):
-        raise _Mismatch(
-            f'{path}: "{name}" is not a valid field name (letters, digits and underscores, '
-            "not starting with a digit)"
-        )
-
-
-def _check_scalar(value: Any, f: xdm.XdmField, path: str) -> None:
-    """Value-level checks (a `_Typed` has no value: DuckDB checks it when reading)."""
-    try:
-        if f.type == "date" and isinstance(value, str):
-            date.fromisoformat(value)
-        elif f.type == "date-time" and isinstance(value, str):
-            datetime.fromisoformat(value)
-    except ValueError:
-        raise _Mismatch(f'{path}: "{value}" is not {_EXPECTED[f.type]}') from None
-    limit = _INT_LIMITS.get(f.type)
-    if limit and isinstance(value, int) and not -limit <= value < limit:
-        raise _Mismatch(f"{path}: {value} is out of range for {_EXPECTED[f.type]}")
-
-
-def fit(value: Any, f: xdm.XdmField | None, name: str, path: str) -> xdm.XdmField | None:
-    """The field `value` (a parsed JSON value, or `_Typed` stand-ins) gives for `f`: `f` itself
-    where declared, new fields inferred where not (None: nothing to add). Merged into the tree
-    with `xdm.merge`. Raises `_Mismatch` naming the path when the value contradicts `f`."""
-    kind = _kind(value)
-    if kind == "null":
-        return None
-    if f is None:
-        return _infer(value, kind, name, path)
-    if kind == "mixed" and f.type in ("object", "map", "array"):
-        return f  # `{}` or `[]` next to values: DuckDB's typed read checks the structure
-    if kind not in _ACCEPTS[f.type]:
-        raise _Mismatch(f"{path}: found {_FOUND[kind]}, but the field is {_EXPECTED[f.type]}")
-    if f.type == "object":
-        kids = []
-        for key, item in value.items():
-            child = f.child(key)
-            if child is None:
-                _check_name(key, _join(path, key))
-            got = fit(item, child, key, _join(path, key))
-            if got is not None:
-                kids.append(got)
-        return replace(f, fields=tuple(kids))
-    if f.type == "map":
-        assert f.values is not None
-        values = f.values
-        for key, item in value.items():
-            got = fit(item, f.values, "values", _join(path, key))
-            values = values if got is None else _merge(values, got, path)
-        return replace(f, values=values)
-    if f.type == "array":
-        assert f.items is not None
-        items = f.items
-        for item in value:
-            got = fit(item, f.items, "items", path)
-            items = items if got is None else _merge(items, got, path)
-        return replace(f, items=items)
-    _check_scalar(value, f, path)
-    return f
-
-
-def _infer(value: Any, kind: str, name: str, path: str) -> xdm.XdmField | None:
-    if kind in _INFERRED:
-        return xdm.XdmField(name, _INFERRED[kind])  # type: ignore[arg-type]
-    if kind == "object":
-        kids = []
-        for key, item in value.items():
-            _check_name(key, _join(path, key))
-            got = fit(item, None, key, _join(path, key))
-            if got is not None:
-                kids.append(got)
-        return xdm.XdmField(name, "object", fields=tuple(kids)) if kids else None
-    if kind == "array":
-        items: xdm.XdmField | None = None
-        for item in value:
-            got = fit(item, None, "items", path)
-            if got is not None:
-                items = got if items is None else _merge(items, got, path)
-        return xdm.XdmField(name, "array", items=items) if items else None
-    raise _Mismatch(f"{path}: values of different types")
-
-
-def _fit_root(root: xdm.XdmField, obj: dict[str, Any]) -> xdm.XdmField:
-    got = fit(obj, root, root.name, "")
-    return root if got is None else _merge(root, got, "")
-
-
 def _fit_event(root: xdm.XdmField, obj: dict[str, Any]) -> xdm.XdmField:
     if xdm.EVENT_PROFILE_COLUMN in obj:
-        raise _Mismatch(
+        raise Mismatch(
             f"{xdm.EVENT_PROFILE_COLUMN} is reserved: give the event's profile in {PROFILE_REF}"
         )
-    return _fit_root(root, {k: v for k, v in obj.items() if k != PROFILE_REF})
-
-
-def _duck(t: DuckDBPyType) -> Any:
-    """A DuckDB type inferred by `read_json` as a value for `fit`."""
-    if str(t) == "JSON":
-        return _Typed("mixed")
-    if t.id == "struct":
-        return {name: _duck(child) for name, child in t.children if isinstance(child, DuckDBPyType)}
-    if t.id == "list":
-        return [_duck(t.child)]
-    if t.id == "null":
-        return None
-    return _Typed(_DUCK_KINDS.get(t.id, "mixed"))
+    return fit_root(root, {k: v for k, v in obj.items() if k != PROFILE_REF})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,14 +107,16 @@ def _detect(cur: Cursor, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
             continue
         try:
             rel = cur.sql(f"SELECT * FROM read_json({_sql_str(path)}, {_DETECT}) LIMIT 0")
-            shape = {name: _duck(t) for name, t in zip(rel.columns, rel.types, strict=True)}
+            shape = {
+                name: from_duckdb_type(t) for name, t in zip(rel.columns, rel.types, strict=True)
+            }
             if i == 0:
-                roots[0] = _fit_root(roots[0], shape)
-            elif _kind(shape.get(PROFILE_REF)) != "string":
+                roots[0] = fit_root(roots[0], shape)
+            elif kind_of(shape.get(PROFILE_REF)) != "string":
                 raise _Suspect(f"{PROFILE_REF} is not a string on every line")
             else:
                 roots[1] = _fit_event(roots[1], shape)
-        except (duckdb.Error, _Mismatch) as exc:
+        except (duckdb.Error, Mismatch) as exc:
             raise _Suspect(str(exc)) from None
     return roots[0], roots[1]
 
@@ -457,7 +262,7 @@ def _objects(path: Path, errors: _Errors) -> Iterator[tuple[int, dict[str, Any]]
                 errors.add(path, number, f"not JSON: {exc}")
                 continue
             if not isinstance(value, dict):
-                errors.add(path, number, f"not a JSON object (found {_FOUND[_kind(value)]})")
+                errors.add(path, number, f"not a JSON object (found {FOUND[kind_of(value)]})")
                 continue
             yield number, value
 
@@ -465,11 +270,11 @@ def _objects(path: Path, errors: _Errors) -> Iterator[tuple[int, dict[str, Any]]
 def _string(obj: dict[str, Any], key: str, what: str) -> str:
     value = obj.get(key)
     if value is None:
-        raise _Mismatch(f"missing {key} ({what})")
+        raise Mismatch(f"missing {key} ({what})")
     if not isinstance(value, str):
-        raise _Mismatch(f"{key} must be a string, found {_FOUND[_kind(value)]}")
+        raise Mismatch(f"{key} must be a string, found {FOUND[kind_of(value)]}")
     if not value:
-        raise _Mismatch(f"{key} is empty ({what})")
+        raise Mismatch(f"{key} is empty ({what})")
     return value
 
 
@@ -479,9 +284,9 @@ def _new_id(
     """Check the line's `_id` and note it in `seen`."""
     oid = _string(obj, "_id", f"every {what} needs one")
     if oid in seen:
-        raise _Mismatch(f'duplicate _id "{oid}" (first on line {seen[oid]})')
+        raise Mismatch(f'duplicate _id "{oid}" (first on line {seen[oid]})')
     if oid in existing:
-        raise _Mismatch(f'_id "{oid}" is already in {where} (--replace replaces)')
+        raise Mismatch(f'_id "{oid}" is already in {where} (--replace replaces)')
     seen[oid] = line
 
 
@@ -501,8 +306,8 @@ def _scan(store: Store, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
         for number, obj in _objects(job.profiles, errors):
             try:
                 _new_id(obj, "profile", number, seen, existing, where)
-                profile = _fit_root(profile, obj)
-            except _Mismatch as exc:
+                profile = fit_root(profile, obj)
+            except Mismatch as exc:
                 errors.add(job.profiles, number, exc.message)
     if job.events is not None and not errors.full:
         known_events = set() if job.replace else _ids(store, job.info.table(xdm.EVENTS_TABLE))
@@ -513,11 +318,11 @@ def _scan(store: Store, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
                 _string(obj, "timestamp", "when the event happened, ISO 8601")
                 pid = _string(obj, PROFILE_REF, "the _id of the event's profile")
                 if pid not in seen and pid not in existing:
-                    raise _Mismatch(
+                    raise Mismatch(
                         f'{PROFILE_REF} "{pid}" is not a profile of this load or of {where}'
                     )
                 event = _fit_event(event, obj)
-            except _Mismatch as exc:
+            except Mismatch as exc:
                 errors.add(job.events, number, exc.message)
     if errors.errors:
         raise LoadError(errors.errors, truncated=errors.truncated)
@@ -539,7 +344,7 @@ def _new_paths(old: xdm.XdmField, new: xdm.XdmField, prefix: str = "") -> list[s
     """Dotted paths of `new` that `old` lacks (array items and map values add no segment)."""
     out = []
     for f in new.fields:
-        path = _join(prefix, f.name)
+        path = join(prefix, f.name)
         before = old.child(f.name)
         if before is None:
             out.append(path)
