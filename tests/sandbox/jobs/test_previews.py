@@ -20,33 +20,32 @@ GOLD_SQL = """SELECT "_id" FROM {profiles} WHERE "loyalty"."tier" = 'gold' ORDER
 async def test_preview_runs_new_running_ready_with_growing_counters(paced: Paced) -> None:
     aep, stepper = paced.aep, paced.stepper
     created = await aep.create_preview({"predicateExpression": GOLD})
+    pid = created.preview_id or ""
     assert created.state == "NEW" and created.preview_execution_id == 0
-    assert created.preview_id and created.preview_query_id
+    assert pid and created.preview_query_id
     gold = [r[0] for r in sql(paced.app, GOLD_SQL)]
     total = sql(paced.app, "SELECT count(*) FROM {profiles}")[0][0]
 
     reads = []
     for _ in range(4):  # job_steps
         await stepper.parked()
-        estimate = await aep.retrieve_estimate(created.preview_id)
+        estimate = await aep.retrieve_estimate(pid)
         assert estimate.state == "RUNNING"
         assert estimate.total_rows == total and estimate.confidence_interval == "95%"
-        reads.append(estimate.profiles_read_so_far)
+        reads.append(estimate.profiles_read_so_far or 0)
         if 0 < (estimate.profiles_read_so_far or 0) < total:
             assert estimate.standard_error and estimate.standard_error > 0
-        page = await aep.retrieve_preview(created.preview_id)
+        page = await aep.retrieve_preview(pid)
         assert page.state == "RUNNING" and page.results == []
         stepper.release()
     assert reads[0] == 0 and reads == sorted(set(reads)), reads
 
-    estimate = await settle(
-        lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
-    )
+    estimate = await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
     assert estimate.profiles_read_so_far == estimate.num_rows_to_read == total
     assert estimate.profiles_matched_so_far == estimate.estimated_size == len(gold)
     assert estimate.standard_error == 0
     assert estimate.links is not None and estimate.links.preview
-    assert estimate.links.preview.endswith(f"/preview/{created.preview_id}")
+    assert estimate.links.preview.endswith(f"/preview/{pid}")
     ecid = sql(
         paced.app,
         """SELECT count(*) FROM {profiles} WHERE "loyalty"."tier" = 'gold'
@@ -58,7 +57,7 @@ async def test_preview_runs_new_running_ready_with_growing_counters(paced: Paced
     }
     assert namespaces["4"] == ecid  # ECID's namespace id
 
-    items = [item async for item in aep.iter_preview_results(created.preview_id, limit=7)]
+    items = [item async for item in aep.iter_preview_results(pid, limit=7)]
     ids = [e.entity_id for e in PreviewResults(results=items).entities()]
     assert ids == gold
 
@@ -67,15 +66,14 @@ async def test_results_page_with_offset_links_and_identities(
     aep: AEPClient, sandbox_app: object
 ) -> None:
     created = await aep.create_preview({"predicateExpression": GOLD, "graphType": "none"})
-    await settle(
-        lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
-    )
+    pid = created.preview_id or ""
+    await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
     gold = [r[0] for r in sql(sandbox_app, GOLD_SQL)]  # type: ignore[arg-type]
-    first = await aep.retrieve_preview(created.preview_id, limit=5)
+    first = await aep.retrieve_preview(pid, limit=5)
     assert first.page is not None and first.page.offset == 0 and first.page.size == 5
     assert first.links is not None and first.links.prev == ""
     assert first.links.next and "offset=5" in first.links.next
-    second = await aep.retrieve_preview(created.preview_id, offset="5", limit=5)
+    second = await aep.retrieve_preview(pid, offset="5", limit=5)
     assert [e.entity_id for e in second.entities()] == gold[5:10]
     assert second.links is not None and second.links.prev and "offset=0" in second.links.prev
     entity = next(first.entities())
@@ -87,7 +85,7 @@ async def test_results_page_with_offset_links_and_identities(
     )[0][0]
     assert sorted(entity.related_ids) == identities
     assert entity.href and entity.href.endswith(f"/models/profile/{entity.entity_id}")
-    last = await aep.retrieve_preview(created.preview_id, offset=str(len(gold) - 1), limit=5)
+    last = await aep.retrieve_preview(pid, offset=str(len(gold) - 1), limit=5)
     assert len(last.results) == 1 and last.links is not None and last.links.next == ""
 
 
@@ -95,8 +93,9 @@ async def test_estimate_samples_a_large_sandbox(sandbox_settings: SandboxSetting
     settings = sandbox_settings.model_copy(update={"sample_threshold": 100})
     async with client_on(settings) as (aep, app):
         created = await aep.create_preview({"predicateExpression": GOLD})
+        pid = created.preview_id or ""
         estimate = await settle(
-            lambda: aep.retrieve_estimate(created.preview_id), lambda e: e.state == "RESULT_READY"
+            lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY"
         )
         truth = len(sql(app, GOLD_SQL))
     total = estimate.total_rows
@@ -113,13 +112,14 @@ async def test_estimate_samples_a_large_sandbox(sandbox_settings: SandboxSetting
 async def test_delete_cancels_a_running_preview(paced: Paced) -> None:
     aep, stepper = paced.aep, paced.stepper
     created = await aep.create_preview({"predicateExpression": GOLD})
+    pid = created.preview_id or ""
     await stepper.parked()
-    deleted = await aep.delete_preview(created.preview_id)
+    deleted = await aep.delete_preview(pid)
     assert deleted is not None and deleted.status is True
     for call in (aep.retrieve_preview, aep.retrieve_estimate, aep.delete_preview):
         with pytest.raises(NotFoundError) as info:
-            await call(created.preview_id)
-        assert created.preview_id in str(info.value)
+            await call(pid)
+        assert pid in str(info.value)
     stepper.release()
     assert sql(paced.app, "SELECT count(*) FROM {profiles}")[0][0] == 300
 
@@ -155,12 +155,13 @@ async def test_a_query_the_engine_cannot_evaluate_fails_the_preview(aep: AEPClie
     created = await aep.create_preview(
         {"predicateExpression": 'person.name.lastName.equals("Smith", loyalty.points > 3)'}
     )
+    pid = created.preview_id or ""
     estimate = await settle(
-        lambda: aep.retrieve_estimate(created.preview_id or ""),
+        lambda: aep.retrieve_estimate(pid),
         lambda e: e.state in ("FAILED", "RESULT_READY"),
     )
     assert estimate.state == "FAILED"
     assert estimate.error is not None and "caseSensitive" in (estimate.error.description or "")
     assert estimate.estimated_size == 0  # never a wrong count
-    page = await aep.retrieve_preview(created.preview_id or "")
+    page = await aep.retrieve_preview(pid)
     assert page.state == "FAILED" and page.results == []

@@ -53,7 +53,7 @@ async def test_jobs_that_cannot_go_on_end_with_a_reason(sandbox_settings: Sandbo
         svc, info = app.state.service, sandbox_info(app)
 
         def stored(cur: Any, status: str, attempts: int) -> str:
-            doc = segment_jobs.create_in(cur, svc, info, [d.id], rid="r")
+            doc = segment_jobs.create_in(cur, svc, info, [d.id or ""], rid="r")
             doc["status"] = status
             doc[LOCAL]["attempts"] = attempts
             svc.store.put(cur, info, segment_jobs.KIND, doc["id"], doc)

@@ -84,6 +84,7 @@ async def test_invalid_schedules_are_refused(raw: httpx2.AsyncClient, aep: AEPCl
     assert (await raw.get("/config/schedules")).json()["_page"]["totalCount"] == 0
 
     first = await aep.create_schedule(schedule(["*"]))
+    assert first.id
     with pytest.raises(BadRequestError) as info:
         await aep.create_schedule(schedule(["*"], name="another"))
     assert first.id in str(info.value)

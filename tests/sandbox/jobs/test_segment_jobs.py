@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 
 from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError, RateLimitError
-from seg_mcp.aep.models.segment_jobs import SegmentJob
+from seg_mcp.aep.models.common import SchemaRef
+from seg_mcp.aep.models.segment_jobs import AllSegmentsJobRequest, SegmentJob, SegmentJobRequest
 from seg_mcp.sandbox import SandboxSettings
 from seg_mcp.sandbox.jobs import segment_jobs
 
@@ -144,7 +145,10 @@ async def test_all_segments_form_evaluates_every_definition(aep: AEPClient) -> N
     a = await aep.create_segment_definition(definition("a", GOLD))
     b = await aep.create_segment_definition(definition("b", 'loyalty.tier = "silver"'))
     job = await aep.create_segment_job(
-        {"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}
+        AllSegmentsJobRequest(
+            schema=SchemaRef(name="_xdm.context.profile"),
+            segments=[SegmentJobRequest(segment_id="*")],
+        )
     )
     assert {s.segment_id for s in job.segments or []} == {a.id, b.id}
     done = await finished(aep, job.id or "")
@@ -171,7 +175,7 @@ async def test_cancel_a_new_job_and_a_finished_one(aep: AEPClient, sandbox_app: 
     d = await aep.create_segment_definition(definition("gold", GOLD))
     svc, info = sandbox_app.state.service, sandbox_info(sandbox_app)
     queued = await svc.store.db.awrite(
-        lambda cur: segment_jobs.create_in(cur, svc, info, [d.id], rid="queued")
+        lambda cur: segment_jobs.create_in(cur, svc, info, [d.id or ""], rid="queued")
     )  # stored, not yet picked up by the runner
     await aep.delete_segment_job(queued["id"])
     assert (await aep.retrieve_segment_job(queued["id"])).status == "CANCELLED"
