@@ -23,7 +23,8 @@ from seg_mcp.config import local_config
 from seg_mcp.pql.functions import lookup
 from seg_mcp.pql.parser import build, lark_parser
 from seg_mcp.sandbox import SandboxSettings, create_app
-from seg_mcp.server import resources
+from seg_mcp.server import prompts, resources
+from seg_mcp.server.app import build_server
 
 PROFILE = "https://ns.adobe.com/xdm/context/profile"
 
@@ -191,3 +192,21 @@ async def test_the_field_catalog_lists_profile_and_event_fields_with_types(
         # the same fields the sandbox's union schema declares, no more, no fewer
         schema = await aep.get_union_schema(PROFILE, sandbox="dev")
         assert set(schema["properties"]) == {p for p in profile if "." not in p}
+
+
+async def test_the_app_serves_them_and_the_prompts_name_only_its_tools(
+    aep: AEPClient, tmp_path: Path
+) -> None:
+    server = build_server(aep, local_config(), audit_log=tmp_path / "audit.jsonl")
+    async with Client(server) as mcp:
+        tools = {t.name for t in (await mcp.list_tools()).tools}
+        listed = await mcp.list_prompts()
+        templates = await mcp.list_resource_templates()
+    assert [str(r.uri_template) for r in templates.resource_templates] == [
+        "segment-definition://{sandbox}/{id}",
+        "field-catalog://{sandbox}",
+    ]
+    assert sorted(p.name for p in listed.prompts) == [t.name for t in prompts.load_templates()]
+    texts = [t.body for t in prompts.load_templates()] + [resources.pql_guide()]
+    named = {n for text in texts for n in re.findall(r"`([a-z]+(?:_[a-z]+)+)`", text)}
+    assert len(named) >= 10 and named <= tools, sorted(named - tools)
