@@ -28,6 +28,8 @@ from typing import Any
 import anyio
 from mcp import Client
 
+from seg_mcp.cli.demo import local_server_env
+
 DEFAULT_ARGS = {"pql": 'homeAddress.countryCode = "US" and person.birthYear <= currentYear() - 30'}
 
 
@@ -38,13 +40,7 @@ def _free_port() -> int:
 
 
 def _start_server(data_dir: Path, port: int, profiles: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SEG_MCP_BACKEND": "local",
-        "SEG_MCP_DATA_DIR": str(data_dir),
-        "SEG_MCP_AUDIT_LOG": str(data_dir / "audit.jsonl"),
-        "SEG_SANDBOX_DEFAULT_PROFILES": str(profiles),
-    }
+    env = {**os.environ, **local_server_env(data_dir, profiles)}
     command = [sys.executable, "-m", "seg_mcp", "serve", "--transport", "http"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     log = (data_dir / "server.log").open("wb")

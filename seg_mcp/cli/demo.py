@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+__all__ = ["FIXED_PQL", "MISTAKEN_PQL", "local_server_env", "register", "run", "workflow"]
+
 SANDBOX = "dev"
 MISTAKEN_PQL = "homeAddress.countryCode == 'US' && xEvent.timestamp occurs in last 30 days"
 FIXED_PQL = (
@@ -258,7 +260,9 @@ def _user_agrees(out: Callable[[str], None]) -> Any:
     return answer
 
 
-def _server_env(data_dir: Path, profiles: int) -> dict[str, str]:
+def local_server_env(data_dir: Path, profiles: int) -> dict[str, str]:
+    """The environment of a `seg-mcp serve` on its own local sandbox: data, audit log and the
+    generated dataset under `data_dir` (also used by bench/bench_http.py)."""
     return {
         "SEG_MCP_BACKEND": "local",
         "SEG_MCP_DATA_DIR": str(data_dir),
@@ -275,7 +279,7 @@ async def _run(data_dir: Path, profiles: int) -> int:
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "seg_mcp", "serve"],
-        env=_server_env(data_dir, profiles),
+        env=local_server_env(data_dir, profiles),
     )
     log_path = data_dir / "server.log"
     print(
@@ -320,6 +324,3 @@ def run(args: argparse.Namespace) -> int:
         return anyio.run(_run, args.data_dir.resolve(), args.profiles)
     with tempfile.TemporaryDirectory(prefix="seg-mcp-demo-") as tmp:
         return anyio.run(_run, Path(tmp), args.profiles)
-
-
-__all__ = ["FIXED_PQL", "MISTAKEN_PQL", "register", "run", "workflow"]
