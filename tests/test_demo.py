@@ -10,8 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio.to_thread
 import duckdb
+import httpx2
 import pytest
+from mcp import Client
+
+from seg_mcp.cli import demo as demo_module
+from seg_mcp.config import local_config
+from seg_mcp.sandbox import SandboxSettings, create_app
+from seg_mcp.server.app import build_server
 
 STEPS = [
     "Find the fields about countries",
@@ -109,3 +117,41 @@ def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -
     refusals = [e["detail"] for e in entries if e["outcome"] == "refused"]
     assert any("is used by schedule" in detail for detail in refusals)
     assert {e["sandbox"] for e in entries} == {"dev"}
+
+
+async def test_a_tool_the_server_lacks_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    """The workflow against an in-memory server without the export and schedule tools: those
+    steps say why they were skipped, and every other step still runs as expected."""
+    settings = SandboxSettings(data_dir=tmp_path, default_profiles=50, seed=7, job_step_seconds=0)
+    app = create_app(settings)
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    lines: list[str] = []
+    try:
+        async with local_config().create_client(transport=transport) as aep:
+            server = build_server(
+                aep,
+                local_config(),
+                exclude_tools=["export_audience", "save_schedule"],
+                audit_log=tmp_path / "audit.jsonl",
+            )
+            async with Client(
+                server, elicitation_callback=demo_module._user_agrees(lines.append)
+            ) as client:
+                tools = {t.name for t in (await client.list_tools()).tools}
+                demo = demo_module.Demo(client=client, tools=tools, out=lines.append)
+                await demo_module.workflow(demo)
+    finally:
+        await anyio.to_thread.run_sync(app.state.service.close)
+    output = "\n".join(lines)
+    assert "   skipped: the server has no tool 'export_audience' yet" in output
+    assert "   skipped: the server has no tool 'save_schedule' yet" in output
+    assert "   skipped: no schedule uses the definition" in output
+    assert demo.skipped == [
+        "Export its members to a dataset",
+        "Schedule a daily evaluation",
+        "Delete the definition while the schedule uses it (refused)",
+        "Delete the schedule: the server asks the user, who agrees",
+    ]
+    assert demo.failed == []
+    assert re.findall(r"^\d+\. (.+)$", output, re.MULTILINE) == STEPS
+    assert "✓ Deleted segment definition " in output

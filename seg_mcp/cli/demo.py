@@ -98,6 +98,15 @@ class Demo:
         self.skipped.append(title)
         return Outcome(ran=False)
 
+    def needs(self, title: str, value: Any, why: str) -> bool:
+        """Whether a step has what it needs from earlier steps; if not, it is printed skipped."""
+        if value:
+            return True
+        self.step += 1
+        self.out(f"\n{self.step}. {title}")
+        self.skip(title, why)
+        return False
+
     def expect(self, title: str, outcome: Outcome, ok: bool = True) -> None:
         """Record a step that should have succeeded (`ok`) or been refused (`not ok`)."""
         if title in self.skipped:
@@ -179,12 +188,7 @@ async def workflow(demo: Demo) -> None:
     definition_id = _find(saved.structured, "id") if saved.ran else None
 
     def needs_id(title: str) -> bool:
-        if definition_id:
-            return True
-        demo.step += 1
-        demo.out(f"\n{demo.step}. {title}")
-        demo.skip(title, "no segment definition was saved")
-        return False
+        return demo.needs(title, definition_id, "no segment definition was saved")
 
     title = "Evaluate it now with a segment job"
     if needs_id(title):
@@ -218,18 +222,14 @@ async def workflow(demo: Demo) -> None:
     )
 
     title = "Delete the definition while the schedule uses it (refused)"
-    if needs_id(title):
+    if demo.needs(title, definition_id and schedule_id, "no schedule uses the definition"):
         args = {"kind": "segment-definition", "id": definition_id, **s}
         demo.expect(title, await demo.call(title, "delete_resource", args), ok=False)
 
     title = "Delete the schedule: the server asks the user, who agrees"
-    if schedule_id:
+    if demo.needs(title, schedule_id, "no schedule was created"):
         args = {"kind": "schedule", "id": schedule_id, **s}
         demo.expect(title, await demo.call(title, "delete_resource", args))
-    else:
-        demo.step += 1
-        demo.out(f"\n{demo.step}. {title}")
-        demo.skip(title, "no schedule was created")
 
     title = "Delete the definition with a phrase naming another object (refused)"
     if needs_id(title):
