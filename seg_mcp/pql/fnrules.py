@@ -241,7 +241,7 @@ def _receiver(inf: Inference, node: a.FnApply, wanted: frozenset[str]) -> PType:
         need = " or ".join(f"an {k}" if k[0] in "aeiou" else f"a {k}" for k in sorted(wanted))
         inf.error(
             node.args[0].span,
-            f"{node.name} is called on {need}; {subject(node.args[0], value)}",
+            f"{node.name} works on {need}; {subject(node.args[0], value)}",
             "type-mismatch",
         )
         return ANY

@@ -214,18 +214,28 @@ class Inference:
             return found
         rest = ".".join(step.field_name for step in chain[index + 1 :])
         full = f"{path}.{rest}" if rest else path
-        self.unknown(root, path, full, node, base)
+        written = ".".join(step.field_name for step in chain)
+        self.unknown(root, path, full, written, node, base)
         self.fields[(root, full)] = None
         return ANY
 
     def unknown(
-        self, root: FieldRoot, path: str, full: str, node: a.FieldLookup, base: a.Node
+        self,
+        root: FieldRoot,
+        path: str,
+        full: str,
+        written: str,
+        node: a.FieldLookup,
+        base: a.Node,
     ) -> None:
+        """Report an unknown path: as a field of the other root read in the wrong context when
+        that root has it (as written from its base, or from the root), else with suggestions."""
         other: FieldRoot = "event" if root == "profile" else "profile"
         span = _segment(node)
-        if self.tables[other].get(full) is not None or (
-            "." not in path and self.tables[other].get(path) is not None
-        ):
+        table = self.tables[other]
+        if table.get(written) is not None and not isinstance(base, a.VarRef | a.XEvent):
+            full = written
+        if table.get(full) is not None or ("." not in path and table.get(path) is not None):
             if root == "profile":
                 var = self.event_vars[-1] if self.event_vars else "X"
                 self.error(
