@@ -76,6 +76,18 @@ SPEC_FIXES: tuple[SpecFix, ...] = (
         "§9: totalCount is a number in the docs' example; the schema says string.",
     ),
     SpecFix(
+        "/components/schemas/ExportJobResponse/properties/destination/properties/batches",
+        {"type": "array", "items": {"type": "object"}},
+        "§7.1: with segmentPerBatch the docs show destination.batches as an array of "
+        "{segmentId, segmentNs, status, batchId}, one per segment; the schema makes it one object.",
+    ),
+    SpecFix(
+        "/components/schemas/Schedule/properties/type/enum",
+        ["batch_segmentation", "export"],
+        "§13.4: the docs (and the spec's own request description) allow export schedules; the "
+        "enum lists only batch_segmentation.",
+    ),
+    SpecFix(
         "/components/schemas/SearchEntityObject/properties/sourceId",
         {"type": "string"},
         "§9: sourceId is a string in the docs (base64EncodedSourceId is its base64); the "

@@ -2,8 +2,9 @@
 segmentation.yaml and sends them to the in-process sandbox with valid gateway headers.
 
 Checked: no 5xx, and every response body matches the spec's schema for its status (after the
-corrections listed in spec_defects.py). Operations another helper has not built yet answer a
-UPS-shaped 404, which the spec's schemas allow; they are covered as soon as their routes land.
+corrections listed in spec_defects.py). Every resource is seeded (a definition, an external
+audience, a preview, a segment job, an export job, a schedule) so that reads and updates reach
+real objects, not only their 404s.
 """
 
 from __future__ import annotations
@@ -122,12 +123,34 @@ SEED_REQUESTS: tuple[tuple[str, str, Any, str, str], ...] = (
         "id",
         "/segment/jobs/{SEGMENT_JOB_ID}",
     ),
+    (
+        "EXPORT_JOB_ID",
+        "/export/jobs",
+        {
+            "destination": {"datasetId": "conformance"},
+            "schema": {"name": "_xdm.context.profile"},
+            "fields": "loyalty.tier",
+        },
+        "id",
+        "/export/jobs/{EXPORT_JOB_ID}",
+    ),
+    (
+        "SCHEDULE_ID",
+        "/config/schedules",
+        {
+            "name": "conformance schedule",
+            "type": "batch_segmentation",
+            "properties": {"segments": ["{SEGMENT_ID}"]},
+            "schedule": "0 0 1 * * ?",
+        },
+        "id",
+        "/config/schedules/{SCHEDULE_ID}",
+    ),
 )
 
 
 async def seed(app: Starlette, headers: dict[str, str]) -> dict[str, str]:
-    """Objects that exist, so that reads and updates reach them and not only their 404s.
-    A resource whose routes have not landed yet is skipped."""
+    """Objects that exist, so that reads and updates reach them and not only their 404s."""
     ids: dict[str, str] = {}
     async with httpx2.AsyncClient(transport=asgi(app), base_url=BASE_URL, headers=headers) as http:
         for name, path, body, field, _ in SEED_REQUESTS:
@@ -137,8 +160,8 @@ async def seed(app: Starlette, headers: dict[str, str]) -> dict[str, str]:
             response = await http.post(
                 path, content=text, headers={"content-type": "application/json"}
             )
-            if response.is_success:
-                ids[name] = str(response.json()[field])
+            assert response.is_success, f"seeding {path} failed: {response.text}"
+            ids[name] = str(response.json()[field])
     return ids
 
 
