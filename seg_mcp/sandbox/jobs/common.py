@@ -10,7 +10,6 @@ progress never overwrite each other.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from seg_mcp.sandbox import engine, pqlbridge
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.runner import JobKey
 from seg_mcp.sandbox.store import Kind, SandboxInfo, now_ms
@@ -112,22 +112,8 @@ def time_metric(start_ms: int, end_ms: int | None = None) -> dict[str, int]:
 # -- evaluation --------------------------------------------------------------------------------
 
 
-def _engine() -> Any:
-    try:
-        return importlib.import_module("seg_mcp.sandbox.engine")
-    except ModuleNotFoundError as exc:
-        if exc.name != "seg_mcp.sandbox.engine":
-            raise
-        raise JobFailure(
-            "not supported yet: the local sandbox's PQL evaluation engine is not installed in "
-            "this build, so queries cannot be evaluated."
-        ) from exc
-
-
 def query_of(local: dict[str, Any]) -> Any:
     """The parsed query of a stored expression (`pqlText` / `pqlJson` under `_local`)."""
-    from seg_mcp.sandbox import pqlbridge
-
     query = pqlbridge.parse_stored(local.get("pqlText"), local.get("pqlJson"))
     if query is None:
         raise JobFailure("the stored expression could not be read back; recreate the object.")
@@ -140,7 +126,6 @@ def members_table(
 ) -> Iterator[str]:
     """A temporary table `(_id)` of the profiles that qualify for `query` (optionally narrowed
     by `where`, a condition on `_id`), dropped on exit. Engine limits become `JobFailure`."""
-    engine = _engine()
     table = "job_members_" + uuid.uuid4().hex
     try:
         sql = engine.members_sql(info, query, now=now, cur=cur)
