@@ -4,7 +4,8 @@
   their right forms, written for an assistant (`pql-guide.md` beside this module).
 * `segment-definition://{sandbox}/{id}` (JSON): one segment definition, read through the client.
 * `field-catalog://{sandbox}` (JSON): the profile and experience-event fields of a sandbox, from
-  its union schemas, as `{"path", "type", "description"}` entries.
+  its union schemas, as `{"path", "type", "description"}` entries; cut (and marked `truncated`)
+  at the tools' response budget, about 20k tokens.
 
 Reads go through the same `AEPClient` as the tools, so an unknown sandbox is refused by the client
 before any call. A definition that does not exist is a "resource not found" (-32602); any other
@@ -23,14 +24,15 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from seg_mcp.aep import EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, AEPClient, AEPError, NotFoundError
-from seg_mcp.pql.catalog import FieldInfo, catalog_from_xdm_schemas
-from seg_mcp.server.output import clean
+from seg_mcp.pql.catalog import FieldCatalog, FieldInfo, catalog_from_xdm_schemas
+from seg_mcp.server.output import RESPONSE_BUDGET, clean
 
 __all__ = [
     "DEFINITION_TEMPLATE",
     "FIELD_CATALOG_TEMPLATE",
     "PQL_GUIDE_URI",
     "ClientSource",
+    "catalog_document",
     "pql_guide",
     "register",
 ]
@@ -78,6 +80,35 @@ def _field(info: FieldInfo) -> dict[str, str]:
     return entry
 
 
+def catalog_document(sandbox: str, catalog: FieldCatalog, budget: int = RESPONSE_BUDGET) -> str:
+    """The field-catalog resource's JSON: every field while it fits in `budget` characters, else
+    the first fields of each root that fit, `truncated` set and a note naming `find_fields`."""
+    roots = {"profile": catalog.profile, "events": catalog.events}
+    document: dict[str, Any] = {
+        "sandbox": sandbox,
+        "note": 'event fields are reached through xEvent, e.g. xEvent[eventType = "..."]',
+        "truncated": False,
+        **{root: [_field(f) for f in fields] for root, fields in roots.items()},
+    }
+    text = json.dumps(document, separators=(",", ":"))
+    if len(text) <= budget:
+        return text
+    document["truncated"] = True
+    document["note"] += (
+        f"; cut to about {budget} characters: search the rest with the find_fields tool"
+    )
+    share = (budget - len(json.dumps({**document, "profile": [], "events": []}))) // 2
+    for root in roots:
+        kept, used = [], 0
+        for entry in document[root]:
+            used += len(json.dumps(entry, separators=(",", ":"))) + 1
+            if used > share:
+                break
+            kept.append(entry)
+        document[root] = kept
+    return json.dumps(document, separators=(",", ":"))
+
+
 def register(server: MCPServer, client: ClientSource) -> None:
     """Add the guide, the definition template and the field-catalog template to `server`."""
 
@@ -123,14 +154,4 @@ def register(server: MCPServer, client: ClientSource) -> None:
             events = await aep.get_union_schema(EXPERIENCE_EVENT_CLASS, sandbox=sandbox)
         except AEPError as exc:
             raise _failure(exc, what) from None
-        catalog = catalog_from_xdm_schemas(profile, events)
-        return json.dumps(
-            {
-                "sandbox": sandbox,
-                "profile": [_field(f) for f in catalog.profile],
-                "events": [_field(f) for f in catalog.events],
-                "note": "event fields are reached through xEvent, e.g. "
-                'xEvent[eventType = "commerce.purchases"]',
-            },
-            indent=1,
-        )
+        return catalog_document(sandbox, catalog_from_xdm_schemas(profile, events))

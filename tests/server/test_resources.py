@@ -20,6 +20,7 @@ from mcp.server import MCPServer
 
 from seg_mcp.aep import AEPClient, RetryPolicy
 from seg_mcp.config import local_config
+from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.functions import lookup
 from seg_mcp.pql.parser import build, lark_parser
 from seg_mcp.sandbox import SandboxSettings, create_app
@@ -210,3 +211,30 @@ async def test_the_app_serves_them_and_the_prompts_name_only_its_tools(
     texts = [t.body for t in prompts.load_templates()] + [resources.pql_guide()]
     named = {n for text in texts for n in re.findall(r"`([a-z]+(?:_[a-z]+)+)`", text)}
     assert len(named) >= 10 and named <= tools, sorted(named - tools)
+
+
+def test_a_catalog_over_the_budget_is_cut_and_says_where_the_rest_is() -> None:
+    catalog = FieldCatalog.from_types(
+        profile={f"tenant.attr{i:04d}": "string" for i in range(3000)},
+        events={f"tenant.event{i:04d}": "long" for i in range(3000)},
+    )
+    text = resources.catalog_document("dev", catalog, budget=10_000)
+    assert len(text) <= 10_000
+    document = json.loads(text)
+    assert document["truncated"] is True
+    assert document["note"].endswith("search the rest with the find_fields tool")
+    for root, expected in (("profile", catalog.profile), ("events", catalog.events)):
+        paths = [f["path"] for f in document[root]]
+        assert 50 < len(paths) < len(expected)
+        assert paths == [f.path for f in expected[: len(paths)]]
+
+
+def test_a_catalog_under_the_budget_is_whole() -> None:
+    catalog = FieldCatalog.from_types(profile={"a.b": "int"}, events={"timestamp": "date-time"})
+    document = json.loads(resources.catalog_document("dev", catalog))
+    assert document["truncated"] is False
+    assert document["profile"] == [
+        {"path": "a", "type": "object"},
+        {"path": "a.b", "type": "int"},
+    ]
+    assert document["events"] == [{"path": "timestamp", "type": "date-time"}]
