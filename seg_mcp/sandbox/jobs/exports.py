@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from seg_mcp.sandbox import definitions as defs
-from seg_mcp.sandbox import errors, xdm
+from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.errors import bad_request
 from seg_mcp.sandbox.jobs import segment_jobs
@@ -37,6 +37,7 @@ from seg_mcp.sandbox.jobs.common import (
     time_metric,
     transition,
 )
+from seg_mcp.sandbox.jobs.projection import literal, projection
 from seg_mcp.sandbox.jobs.segmentation import evaluate_segment
 from seg_mcp.sandbox.models import PROFILE_SCHEMA_IDS, PROFILE_SCHEMA_NAME, ExportJobIn
 from seg_mcp.sandbox.settings import parse_clock
@@ -50,7 +51,6 @@ NEW, PROCESSING, SUCCEEDED, FAILED = "NEW", "PROCESSING", "SUCCEEDED", "FAILED"
 IN_FLIGHT = frozenset({NEW, PROCESSING})
 DEFAULT_STATUSES = ("realized", "existing")
 CANCELLED_CODE = "0100000010"
-WHOLE = "*"
 
 
 def dataset_dir(svc: SandboxService, dataset_id: str) -> Path:
@@ -59,74 +59,6 @@ def dataset_dir(svc: SandboxService, dataset_id: str) -> Path:
 
 def _unsupported(what: str) -> errors.ApiError:
     return bad_request(f"not supported yet: {what}", code=errors.UNSUPPORTED)
-
-
-# -- fields projection -------------------------------------------------------------------------
-
-
-def _q(name: str) -> str:
-    return xdm.quote_ident(name)
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def projection(root: xdm.XdmField, fields: str | None) -> list[str]:
-    """SELECT expressions over profile alias `p` for `fields` (None: every field). 400 naming
-    a path the profile schema does not have."""
-    if not fields or not fields.strip():
-        return ['p.* EXCLUDE ("_id")']
-    tree: dict[str, Any] = {}
-    for raw in fields.split(","):
-        parts = [p.strip() for p in raw.strip().split(".")]
-        if not raw.strip():
-            continue
-        if any(not p for p in parts):
-            raise bad_request(f"fields: {raw.strip()!r} is not a dot path.", code=errors.VALIDATION)
-        node = tree
-        for part in parts:
-            node = node.setdefault(part, {})
-        node[WHOLE] = True
-    out = []
-    for name, sub in tree.items():
-        if name == "_id":
-            continue
-        f = root.child(name)
-        if f is None:
-            known = ", ".join(c.name for c in root.fields)
-            raise bad_request(
-                f"fields: {name!r} is not a field of the profile union schema. Top-level "
-                f"fields: {known}.",
-                code=errors.VALIDATION,
-            )
-        out.append(f"{_expr(f, sub, f'p.{_q(name)}', name, 0)} AS {_q(name)}")
-    return out
-
-
-def _expr(f: xdm.XdmField, sub: dict[str, Any], ref: str, path: str, depth: int) -> str:
-    if sub.get(WHOLE):
-        return ref
-    if f.type == "object":
-        parts = []
-        for name, child_sub in sub.items():
-            child = f.child(name)
-            if child is None:
-                raise bad_request(
-                    f"fields: {path}.{name} is not a field of the profile union schema "
-                    f"({path} has: {', '.join(c.name for c in f.fields)}).",
-                    code=errors.VALIDATION,
-                )
-            inner = _expr(child, child_sub, f"struct_extract({ref}, {_lit(name)})", path, depth)
-            parts.append(f"{_lit(name)}: {inner}")
-        return "{" + ", ".join(parts) + "}"
-    if f.type == "array" and f.items is not None and f.items.type == "object":
-        var = f"x{depth}"
-        return f"list_transform({ref}, lambda {var}: {_expr(f.items, sub, var, path, depth + 1)})"
-    raise bad_request(
-        f"fields: {path} is a {f.type} field; it can only be exported whole.",
-        code=errors.VALIDATION,
-    )
 
 
 # -- creation ----------------------------------------------------------------------------------
@@ -277,12 +209,12 @@ def _ids_sql(info: SandboxInfo, local: dict[str, Any], segments: list[dict[str, 
     start, end = local["window"]
     parts = []
     for s in segments:
-        cond = [f"segment_id = {_lit(s['segmentId'])}"]
-        cond.append("status IN (" + ", ".join(_lit(x) for x in s["status"]) + ")")
+        cond = [f"segment_id = {literal(s['segmentId'])}"]
+        cond.append("status IN (" + ", ".join(literal(x) for x in s["status"]) + ")")
         if start:
-            cond.append(f"last_qualification_time >= TIMESTAMP {_lit(start)}")
+            cond.append(f"last_qualification_time >= TIMESTAMP {literal(start)}")
         if end:
-            cond.append(f"last_qualification_time <= TIMESTAMP {_lit(end)}")
+            cond.append(f"last_qualification_time <= TIMESTAMP {literal(end)}")
         parts.append(
             f'SELECT profile_id AS "_id" FROM {info.table("segment_membership")} WHERE '
             + " AND ".join(cond)
@@ -311,7 +243,7 @@ def write_batches(
             cur.execute(
                 f'COPY (SELECT {columns} FROM "{table}" AS s LEFT JOIN '
                 f'{info.table("profiles")} AS p ON p."_id" = s."_id" ORDER BY s."_id") '
-                f"TO {_lit(str(tmp))} (FORMAT parquet)"
+                f"TO {literal(str(tmp))} (FORMAT parquet)"
             )
             row = cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()
             total += int(row[0]) if row else 0

@@ -28,6 +28,7 @@ from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.errors import ApiError, bad_request
 from seg_mcp.sandbox.jobs import exports, segment_jobs
 from seg_mcp.sandbox.jobs.common import LOCAL
+from seg_mcp.sandbox.jobs.projection import projection
 from seg_mcp.sandbox.models import ExportJobIn, ScheduleIn, SchedulePatchOp
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
 
@@ -69,7 +70,7 @@ def _check_properties(
             code=errors.VALIDATION,
         )
     if body.type == "export":
-        exports.projection(svc.store.fields(info)[0], body.properties.fields)
+        projection(svc.store.fields(info)[0], body.properties.fields)
     missing = [
         s
         for s in segments or ()
