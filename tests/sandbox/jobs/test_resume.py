@@ -18,17 +18,19 @@ GOLD = 'loyalty.tier = "gold"'
 
 async def test_jobs_in_flight_resume_after_a_restart(sandbox_settings: SandboxSettings) -> None:
     stepper = Stepper()
-    async with client_on(sandbox_settings, pace=stepper) as (aep, app):
-        d = await aep.create_segment_definition(definition("gold", GOLD))
-        job = await aep.create_segment_job([d.id or ""])
-        preview = await aep.create_preview({"predicateExpression": GOLD})
-        export = await aep.create_export_job(
-            {"destination": {"datasetId": "resumed"}, "schema": PROFILE}
-        )
-        await stepper.parked(3)
-        assert (await aep.retrieve_segment_job(job.id or "")).status == "PROCESSING"
-        await anyio.to_thread.run_sync(app.state.service.close)  # the process stops
-    stepper.close()
+    try:
+        async with client_on(sandbox_settings, pace=stepper) as (aep, app):
+            d = await aep.create_segment_definition(definition("gold", GOLD))
+            job = await aep.create_segment_job([d.id or ""])
+            preview = await aep.create_preview({"predicateExpression": GOLD})
+            export = await aep.create_export_job(
+                {"destination": {"datasetId": "resumed"}, "schema": PROFILE}
+            )
+            await stepper.parked(3)
+            assert (await aep.retrieve_segment_job(job.id or "")).status == "PROCESSING"
+            await anyio.to_thread.run_sync(app.state.service.close)  # the process stops
+    finally:
+        stepper.close()
 
     async with client_on(sandbox_settings) as (aep, app):
         done = await settle(
