@@ -15,7 +15,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import socket
+
+    from seg_mcp.sandbox.settings import SandboxSettings
+    from seg_mcp.sandbox.store import SandboxInfo, Store
 
 _EPILOG = """\
 JSON lines for `load`: one object per line. A profile has a string _id and may have identityMap;
@@ -97,7 +103,7 @@ def _guarded(handler: Any) -> Any:
 # -- shared ------------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> SandboxSettings:
     from pydantic import ValidationError
 
     from seg_mcp.aep.operation import describe_validation_error
@@ -118,7 +124,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return settings
 
 
-def _open_store(settings: Any) -> Any:
+def _open_store(settings: SandboxSettings) -> Store:
     import duckdb
 
     from seg_mcp.sandbox.store import DatabaseInUse, open_store
@@ -134,7 +140,7 @@ def _open_store(settings: Any) -> Any:
         ) from None
 
 
-def _sandbox(store: Any, settings: Any, name: str) -> Any:
+def _sandbox(store: Store, settings: SandboxSettings, name: str) -> SandboxInfo:
     info = store.sandbox(settings.org_id, name)
     if info is None:
         valid = ", ".join(s.name for s in store.sandboxes(settings.org_id))
@@ -212,7 +218,7 @@ def _load(args: argparse.Namespace) -> int:
 # -- serve ---------------------------------------------------------------------------------------
 
 
-def _bind(host: str, port: int) -> Any:
+def _bind(host: str, port: int) -> socket.socket:
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -230,7 +236,7 @@ def _bind(host: str, port: int) -> Any:
     return sock
 
 
-def _banner(settings: Any, store: Any, host: str, port: int) -> str:
+def _banner(settings: SandboxSettings, store: Store, host: str, port: int) -> str:
     from seg_mcp.sandbox.settings import DEFAULT_CLIENT_SECRET
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
