@@ -195,7 +195,7 @@ def window_lookback(window: a.TimeWindow) -> Lookback | None:
             days = window.amount * _DAYS[window.unit] + anchor[0]
             if window.comparison == "=":
                 days += _DAYS[window.unit]
-            return Lookback(window.amount, window.unit, days)
+            return Lookback(window.amount, window.unit, float(days))
         anchor = _anchor_back(window.anchor, "end")  # after/from: starts at the anchor's end
         return None if anchor is None else _whole(anchor[0])
     if window.kind == "direction":
@@ -208,14 +208,17 @@ def window_lookback(window: a.TimeWindow) -> Lookback | None:
         return None
     if isinstance(window.anchor, a.RelativePeriod) and window.anchor.qualifier != "next":
         periods = 1 if window.anchor.qualifier == "this" else 2
-        return Lookback(periods, window.anchor.unit, anchor[0])
+        return Lookback(periods, window.anchor.unit, float(anchor[0]))
     return _whole(anchor[0])
 
 
 def _whole(days: float) -> Lookback:
     if days >= 1 or days == 0:
-        return Lookback(round(days), "day", days)
+        return Lookback(round(days), "day", float(days))
     return Lookback(round(days * 24), "hour", days)
+
+
+_AGGREGATING = frozenset({"count", "sum", "average", "min", "max", "topN", "bottomN", "groupBy"})
 
 
 class _Events:
@@ -224,12 +227,20 @@ class _Events:
     def __init__(self) -> None:
         self.found: list[_Event] = []
         self.claimed: set[int] = set()
+        self.aggregated: set[int] = set()
 
     def add(self, node: a.Node, window: Lookback | None, events: int = 1) -> None:
         self.found.append(_Event(window, events, type(node).__name__))
 
     def visit(self, root: a.Node) -> list[_Event]:
         for node in a.walk(root):
+            if (
+                isinstance(node, a.FnApply)
+                and node.name in _AGGREGATING
+                and node.args
+                and isinstance(node.args[0], a.FnApply)
+            ):
+                self.aggregated.add(id(node.args[0]))  # xEvent[...].count(): several events
             if isinstance(node, a.Select | a.Quantifier | a.Aggregate):
                 several = 2 if isinstance(node, a.Aggregate) else 1
                 for i, decl in enumerate(node.decls):
@@ -242,7 +253,8 @@ class _Events:
                 self.claimed.add(id(node.args[0]))
                 body = node.args[1] if len(node.args) > 1 else None
                 condition = body.body if isinstance(body, a.Lambda) and not body.params else None
-                several = 1 if node.name in ("filter", "exists") else 2
+                single = node.name in ("filter", "exists") and id(node) not in self.aggregated
+                several = 1 if single else 2
                 self.add(node, _bound(condition, _rooted_at_element), several)
             elif isinstance(node, a.Chain) and isinstance(node.source, a.XEvent):
                 self.claimed.add(id(node.source))

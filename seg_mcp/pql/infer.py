@@ -171,8 +171,9 @@ class Inference:
             current = self.step(current, step, chain, index, base)
             if current is ANY:
                 break
-        if current.root is not None and current.path:
-            self.fields[(current.root, current.path)] = None
+        read = current.item if current.kind == "array" and current.item else current
+        if read.root is not None and read.path:
+            self.fields[(read.root, read.path)] = None
         return current
 
     def step(
