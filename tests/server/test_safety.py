@@ -243,3 +243,38 @@ async def test_cancel_job_with_confirmation(
     assert not cancelled.is_error, cancelled.content[0].text
     with pytest.raises(NotFoundError):
         await aep.retrieve_estimate(pid)
+
+
+async def test_cancel_segment_and_export_jobs(
+    make_server: Callable[..., MCPServer], mode: str, aep: AEPClient, audit_path
+):
+    sid = await create(aep, "US")
+    async with Client(make_server(), mode=mode) as client:
+        await client.call_tool("run_segment_job", {"segment_ids": [sid]})  # members to export
+        run = await client.call_tool("run_segment_job", {"segment_ids": [sid], "wait_seconds": 0})
+        export = await client.call_tool(
+            "export_audience", {"segment_ids": [sid], "dataset_id": "ds", "wait_seconds": 0}
+        )
+        results = []
+        for out in (run, export):
+            assert out.structured_content is not None, out.content[0].text
+            job = out.structured_content["jobs"][0]
+            words = job["kind"].replace("-", " ")
+            results.append(
+                await client.call_tool(
+                    "cancel_job",
+                    {"handle": job["handle"], "confirm": f"cancel {words} {job['id']}"},
+                )
+            )
+    # A job may finish before the cancel arrives (jobs step without delay here): the platform's
+    # refusal then comes back as an actionable error, and the audit log records it.
+    ops = [(e["operation"], e["outcome"]) for e in audit_entries(audit_path)][3:]
+    expected = []
+    for op, result in zip(("deleteSegmentJob", "cancelExportJob"), results, strict=True):
+        text = result.content[0].text
+        if result.is_error:
+            assert "has already finished" in text and "nothing to cancel" in text, text
+        else:
+            assert "(done)" in text or "(running)" in text
+        expected.append((op, "error" if result.is_error else "ok"))
+    assert ops == expected

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from seg_mcp.aep import NotFoundError
 from seg_mcp.aep.paging import link_query
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
@@ -128,10 +129,16 @@ async def cancel_job(
         await call.write(
             "deleteSegmentJob", job_id, client.delete_segment_job(job_id, sandbox=sandbox)
         )
-        job = _jobs.segment_job(await client.retrieve_segment_job(job_id, sandbox=sandbox))
+        try:
+            job = _jobs.segment_job(await client.retrieve_segment_job(job_id, sandbox=sandbox))
+        except NotFoundError:
+            job = _jobs.Job(handle=handle, kind=kind, id=job_id, status="DELETED", done=True)
     else:
         await call.write(
             "cancelExportJob", job_id, client.cancel_export_job(job_id, sandbox=sandbox)
         )
-        job = _jobs.export_job(await client.retrieve_export_job(job_id, sandbox=sandbox))
+        try:
+            job = _jobs.export_job(await client.retrieve_export_job(job_id, sandbox=sandbox))
+        except NotFoundError:  # a finished export job is deleted rather than cancelled
+            job = _jobs.Job(handle=handle, kind=kind, id=job_id, status="DELETED", done=True)
     return JobsOut(jobs=[job])
