@@ -226,6 +226,8 @@ class _Words:
         assert isinstance(node, a.FnApply)
         name, args = node.name, node.args
         rest = [self.value(x) for x in args[1:]]
+        if name in ("=", "!=") and rest and isinstance(args[1], a.FieldLookup):
+            return f"{'is the same as' if name == '=' else 'differs from'} {rest[0]}"
         if name in _COMPARE and rest:
             return f"{_COMPARE[name]} {rest[0]}"
         if name in ("in", "notIn") and rest:
