@@ -45,6 +45,14 @@ def _sandbox_param(config: BackendConfig) -> inspect.Parameter | None:
     )
 
 
+def _target(args: dict[str, Any]) -> str:
+    """What a write was aimed at, for the audit log of a refused call."""
+    for key in ("id", "handle", "name"):
+        if args.get(key):
+            return str(args[key])
+    return ",".join(args.get("segment_ids") or ())
+
+
 def _handler_params(spec: ToolSpec) -> list[inspect.Parameter]:
     params = list(inspect.signature(spec.handler, eval_str=True).parameters.values())[1:]
     return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
@@ -65,9 +73,7 @@ def _confirm_resolver(spec: ToolSpec, runtime: Runtime, params: list[inspect.Par
             wanted = await confirm(call, **args)
         except (Refusal, AEPError) as exc:
             if isinstance(exc, Refusal):
-                await call.audit(
-                    spec.name, str(kwargs.get("id", "")), exc.outcome, None, exc.message
-                )
+                await call.audit(spec.name, _target(kwargs), exc.outcome, None, exc.message)
             raise ToolError(describe_error(exc, spec.name, sandbox)) from None
         finally:
             current_tool.reset(token)
@@ -135,7 +141,7 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
             output = await spec.handler(call, **kwargs)
         except Refusal as exc:
             if spec.writes:
-                await call.audit(spec.name, "", exc.outcome, None, exc.message)
+                await call.audit(spec.name, _target(kwargs), exc.outcome, None, exc.message)
             return _error(describe_error(exc, spec.name, sandbox if spec.sandboxed else None))
         except AEPError as exc:
             return _error(describe_error(exc, spec.name, sandbox))

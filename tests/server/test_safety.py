@@ -98,11 +98,13 @@ async def test_production_writes_refused_unless_the_profile_allows(
     assert not read.is_error
     assert (await aep.list_segment_definitions(sandbox="prod")).segments == []
     (entry,) = audit_entries(audit_path)
-    assert (entry["sandbox"], entry["tool"], entry["outcome"]) == (
+    assert (entry["sandbox"], entry["tool"], entry["target"], entry["outcome"]) == (
         "prod",
         "save_segment_definition",
+        "US",
         "refused",
     )
+    assert entry["request_id"] is None and "production sandbox" in entry["detail"]
 
     base = local_config()
     allowing = base.model_copy(
