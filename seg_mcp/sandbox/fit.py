@@ -85,23 +85,22 @@ _DUCK_KINDS = {
 }
 
 
+_KINDS: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+}
+
+
 def kind_of(value: Any) -> str:
+    """The JSON kind of a parsed value (json.loads makes exactly these types) or a `Typed`."""
     if isinstance(value, Typed):
         return value.kind
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    for kind, types in (
-        ("integer", int),
-        ("number", float),
-        ("string", str),
-        ("object", dict),
-        ("array", list),
-    ):
-        if isinstance(value, types):
-            return kind
-    return "mixed"
+    return _KINDS.get(type(value), "mixed")
 
 
 def join(path: str, name: str) -> str:
@@ -140,16 +139,16 @@ def _check_scalar(value: Any, f: xdm.XdmField, path: str) -> None:
 
 
 def fit(value: Any, f: xdm.XdmField | None, name: str, path: str) -> xdm.XdmField | None:
-    """The field `value` (a parsed JSON value, or `Typed` stand-ins) gives for `f`: `f` itself
-    where declared, new fields inferred where not (None: nothing to add). Merged into the tree
-    with `xdm.merge`. Raises `Mismatch` naming the path when the value contradicts `f`."""
+    """What `value` (a parsed JSON value, or `Typed` stand-ins) adds to the declared field `f`
+    (None: no field yet): None when nothing, else a field of the same type holding only the new
+    parts, for `xdm.merge`. Raises `Mismatch` naming the path when the value contradicts `f`."""
     kind = kind_of(value)
     if kind == "null":
         return None
     if f is None:
         return _infer(value, kind, name, path)
     if kind == "mixed" and f.type in ("object", "map", "array"):
-        return f  # `{}` or `[]` next to values: DuckDB's typed read checks the structure
+        return None  # `{}` or `[]` next to values: DuckDB's typed read checks the structure
     if kind not in _ACCEPTS[f.type]:
         raise Mismatch(f"{path}: found {FOUND[kind]}, but the field is {_EXPECTED[f.type]}")
     if f.type == "object":
@@ -161,23 +160,21 @@ def fit(value: Any, f: xdm.XdmField | None, name: str, path: str) -> xdm.XdmFiel
             got = fit(item, child, key, join(path, key))
             if got is not None:
                 kids.append(got)
-        return replace(f, fields=tuple(kids))
-    if f.type == "map":
-        assert f.values is not None
-        values = f.values
-        for key, item in value.items():
-            got = fit(item, f.values, "values", join(path, key))
-            values = values if got is None else _merge(values, got, path)
-        return replace(f, values=values)
-    if f.type == "array":
-        assert f.items is not None
-        items = f.items
-        for item in value:
-            got = fit(item, f.items, "items", path)
-            items = items if got is None else _merge(items, got, path)
-        return replace(f, items=items)
+        return xdm.XdmField(f.name, "object", fields=tuple(kids)) if kids else None
+    if f.type in ("map", "array"):
+        inner = f.values if f.type == "map" else f.items
+        assert inner is not None
+        pairs = value.items() if f.type == "map" else ((None, item) for item in value)
+        new: xdm.XdmField | None = None
+        for key, item in pairs:
+            got = fit(item, inner, inner.name, path if key is None else join(path, key))
+            if got is not None:
+                new = got if new is None else _merge(new, got, path)
+        if new is None:
+            return None
+        return replace(f, values=new) if f.type == "map" else replace(f, items=new)
     _check_scalar(value, f, path)
-    return f
+    return None
 
 
 def _infer(value: Any, kind: str, name: str, path: str) -> xdm.XdmField | None:
