@@ -233,7 +233,7 @@ class _Reader:
                     raise ValueError
                 return a.Literal(literal_type="String", value=value)
             if literal_type in ("integer", "int", "long", "short", "byte"):
-                if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                     raise ValueError
                 return a.Literal(literal_type="Integer", value=int(value))
             if literal_type in ("double", "number", "float", "decimal"):

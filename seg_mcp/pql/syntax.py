@@ -19,7 +19,6 @@ where it was opened.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 
 from lark import Token
@@ -27,10 +26,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from seg_mcp.pql import ast as a
+from seg_mcp.pql import mistakes as m
 from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
 from seg_mcp.pql.functions import INVENTED
-from seg_mcp.pql.parser import build, lark_parser, normalise_unit
-from seg_mcp.pql.printer import plural_unit
+from seg_mcp.pql.parser import build, lark_parser
 from seg_mcp.pql.terminals import describe, expected_words, join_or
 
 __all__ = ["MAX_DIAGNOSTICS", "parse_text"]
@@ -39,81 +38,6 @@ MAX_DIAGNOSTICS = 10
 _MAX_RESTARTS = 5
 _TOO_DEEP = "the expression is nested too deeply to check"
 
-_CLOSER = {"(": ")", "[": "]", "{": "}"}
-_OPENER = {")": "(", "]": "[", "}": "{"}
-_CLOSER_TYPES = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}
-_CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
-
-# Mistake token -> (the token to parse in its place, message, hint).
-_SUBSTITUTES: dict[str, tuple[str, str, str, str]] = {
-    "EQEQ": ("EQ", "=", "`==` is not a PQL operator", "PQL compares with a single `=`"),
-    "ANDAND": ("AND", "and", "`&&` is not a PQL operator", "write `and`"),
-    "OROR": ("OR", "or", "`||` is not a PQL operator", "write `or`"),
-    "LTGT": ("NE", "!=", "`<>` is SQL, not PQL", "write `!=` for not equal"),
-}
-_CHAR_SUBSTITUTES: dict[str, tuple[str, str, str]] = {
-    "&": ("AND", "and", "write `and`"),
-    "|": ("OR", "or", "write `or`"),
-    "≠": ("NE", "!=", "write `!=`"),
-    "≤": ("LE", "<=", "write `<=`"),
-    "≥": ("GE", ">=", "write `>=`"),
-}
-_CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019"
-
-# Keywords PQL spells in one case only, by their lower-case form (`LIKE` -> `like`).
-_KEYWORD_SPELLINGS: dict[str, tuple[str, ...]] = {
-        "LET": ("let",), "IN": ("in",), "NOTIN": ("notIn",), "LIKE": ("like",),
-        "MATCHES": ("matches",), "OCCURS": ("occurs",), "BETWEEN": ("between",), "ON": ("on",),
-        "SELECT": ("select",), "FROM": ("from",), "EXISTS": ("exists",), "FORALL": ("forall",),
-        "OVER": ("over",), "AGG": ("sum", "average", "min", "max"), "TRUE": ("true",),
-        "FALSE": ("false",), "NOW": ("now",), "TODAY": ("today",), "YESTERDAY": ("yesterday",),
-        "TOMORROW": ("tomorrow",), "THIS": ("this",), "LAST": ("last",), "NEXT": ("next",),
-        "DIRECTION": ("before", "after", "from"),
-}  # fmt: skip
-_KEYWORDS: dict[str, list[tuple[str, str]]] = {}
-for _terminal, _words in _KEYWORD_SPELLINGS.items():
-    for _word in _words:
-        _KEYWORDS.setdefault(_word.lower(), []).append((_terminal, _word))
-_INVENTED_FOLDED = {name.lower(): text for name, text in INVENTED.items()}
-
-_UNIT = (
-    r"(?:millisecond|second|minute|hour|day|week|month|year|decade)s?"
-    r"|centur(?:y|ies)|millenni(?:um|a)"
-)
-_UNIT_WORDS = (
-    "milliseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades",
-    "centuries", "millennia",
-)  # fmt: skip
-_PAST = ("last", "past", "previous")
-_WINDOW_SHAPES = (
-    "time windows are written `occurs <= 30 days before now`, `occurs before today`, "
-    "`occurs on date(2024, 1, 31)`, `occurs between date(2024, 1, 1) and date(2024, 3, 31)` "
-    "or `occurs last month`"
-)
-
-# English time windows, matched where the window should start. Each gives the PQL window.
-_ROLLING = re.compile(
-    rf"(?:(?:in|within|during|over|for)\s+)?(?:the\s+)?(?P<dir>last|past|previous|next|coming)"
-    rf"\s+(?P<n>\d+)\s*(?P<unit>{_UNIT})\b",
-    re.IGNORECASE,
-)
-_WITHIN = re.compile(rf"(?:in|within)\s+(?:the\s+)?(?P<n>\d+)\s*(?P<unit>{_UNIT})\b", re.I)
-_AGO = re.compile(rf"(?P<op><=|>=|!=|<|>|=)?\s*(?P<n>\d+)\s*(?P<unit>{_UNIT})\s+ago\b", re.I)
-_PERIOD = re.compile(
-    rf"(?:in|within|during)\s+(?:the\s+)?(?P<q>last|previous|past|this|current|next)\s+"
-    rf"(?P<unit>{_UNIT})\b",
-    re.IGNORECASE,
-)
-_IS_NULL = re.compile(r"is\s+(?P<not>not\s+)?null\b", re.IGNORECASE)
-_NOT_IN = re.compile(r"not\s+in\b", re.IGNORECASE)
-_BETWEEN_BOUNDS = re.compile(
-    r"between\s+(?P<lo>-?[\w.\"]+)\s+and\s+(?P<hi>-?[\w.\"]+)", re.IGNORECASE
-)
-_CALL_BEFORE = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*\(\s*\Z")
-_TIME_WORD_BEFORE = re.compile(r"\b(?P<word>now|today|yesterday|tomorrow)\s*\Z")
-_EMPTY_PARENS = re.compile(r"\(\s*\)")
-_STAR_CLOSE = re.compile(r"\*\s*\)")
-_TRAILING_WORD = re.compile(r"\b(and|or|not)\s*\Z", re.IGNORECASE)
 _EXPRESSION_START = frozenset({"NAME", "STRING", "INT", "DOUBLE", "PARAM", "TRUE", "FALSE"})
 _WINDOW_TOKENS = frozenset(
     {"INT", "UNIT", "DIRECTION", "ON", "BETWEEN", "AND", "THIS", "LAST", "NEXT", "NAME", "DOT",
@@ -188,27 +112,6 @@ def _whole(text: str, message: str) -> Diagnostic:
     return Diagnostic.at(_span(text, 0, len(text)), message, code="structure")
 
 
-def _unclosed(text: str, upto: int | None = None) -> list[tuple[str, int]]:
-    """Brackets opened and not closed in ``text[:upto]`` (strings skipped), outermost first."""
-    stack: list[tuple[str, int]] = []
-    end = len(text) if upto is None else upto
-    i = 0
-    while i < end:
-        ch = text[i]
-        if ch in "\"'":
-            j = i + 1
-            while j < end and text[j] != ch and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if ch in _CLOSER:
-            stack.append((ch, i))
-        elif ch in _OPENER and stack:
-            stack.pop()
-        i += 1
-    return stack
-
-
 @dataclass
 class _Session:
     """One parse with recovery: the handler Lark calls on each error, and what it found."""
@@ -277,8 +180,8 @@ class _Session:
         assert isinstance(exc, UnexpectedToken)
         token = exc.token
         ip: InteractiveParser = exc.interactive_parser
-        if token.type in _SUBSTITUTES:
-            kind, value, message, hint = _SUBSTITUTES[token.type]
+        if token.type in m.SUBSTITUTES:
+            kind, value, message, hint = m.SUBSTITUTES[token.type]
             self.add(exc, _start(token), _end(token), message, hint=hint, suggestions=(value,))
             return _feed(ip, [Token.new_borrow_pos(kind, value, token)])
         if token.type == "SQSTRING":
@@ -290,12 +193,12 @@ class _Session:
             handled = self.window(exc, ip, token, *window)
             if handled is not None:
                 return handled
-        if token.type in _CLOSER_TYPES:
+        if token.type in m.CLOSER_TYPES:
             return self.closer(exc, ip, token)
         word = str(token).lower()
         if word == "is":
             return self.is_null(exc, ip, token)
-        if word == "not" and _NOT_IN.match(self.text, _start(token)):
+        if word == "not" and m.NOT_IN.match(self.text, _start(token)):
             return self.not_in(exc, ip, token)
         if word == "between":
             return self.between(exc, ip, token)
@@ -303,9 +206,9 @@ class _Session:
             return self.star(exc, ip, token)
         if token.type == "LPAR":
             return self.time_call(exc, ip, token)
-        if word in _KEYWORDS and str(token) not in {w for _, w in _KEYWORDS[word]}:
+        if word in m.KEYWORDS and str(token) not in {w for _, w in m.KEYWORDS[word]}:
             return self.keyword_case(exc, ip, token)
-        invented = INVENTED.get(str(token)) or _INVENTED_FOLDED.get(word)
+        invented = INVENTED.get(str(token)) or m.INVENTED_FOLDED.get(word)
         if token.type == "NAME" and invented:
             self.add(
                 exc, _start(token), _end(token), f"PQL has no `{token}`",
@@ -327,9 +230,9 @@ class _Session:
 
     def end(self, exc: UnexpectedToken, ip: InteractiveParser) -> bool:
         words = expected_words(ip.accepts())
-        opened = _unclosed(self.text)
+        opened = m.unclosed(self.text)
         for bracket, at in opened:
-            closer = _CLOSER.get(bracket, bracket)
+            closer = m.CLOSER.get(bracket, bracket)
             self.add(
                 exc, at, at + 1, f"this `{bracket}` is never closed",
                 hint=f"add a `{closer}` where it should end", code="unclosed", expected=words,
@@ -337,7 +240,7 @@ class _Session:
         if opened:
             return False
         end = len(self.text.rstrip())
-        trailing = _TRAILING_WORD.search(self.text, 0, end)
+        trailing = m.TRAILING_WORD.search(self.text, 0, end)
         hint = None
         if trailing:
             hint = f"add a condition after `{trailing.group(1)}`, or remove it"
@@ -348,16 +251,16 @@ class _Session:
         return False
 
     def closer(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
-        bracket = _CLOSER_TYPES[token.type]
-        opened = _unclosed(self.text, _start(token))
+        bracket = m.CLOSER_TYPES[token.type]
+        opened = m.unclosed(self.text, _start(token))
         if not opened:
             self.add(
                 exc, _start(token), _end(token), f"this `{bracket}` closes nothing",
-                hint=f"remove it, or add the `{_OPENER[bracket]}` it should close",
+                hint=f"remove it, or add the `{m.OPENER[bracket]}` it should close",
             )  # fmt: skip
             return True  # the token is already consumed: parsing goes on without it
         top, at = opened[-1]
-        wanted = _CLOSER[top]
+        wanted = m.CLOSER[top]
         if wanted == bracket:
             return self.generic(exc)
         where = _span(self.text, at, at + 1)
@@ -367,10 +270,10 @@ class _Session:
             f"{where.column}, found `{bracket}`",
             hint=f"write `{wanted}`", expected=expected_words(ip.accepts()),
         )  # fmt: skip
-        return _feed(ip, [Token.new_borrow_pos(_CLOSER_TERMINAL[wanted], wanted, token)])
+        return _feed(ip, [Token.new_borrow_pos(m.CLOSER_TERMINAL[wanted], wanted, token)])
 
     def is_null(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
-        match = _IS_NULL.match(self.text, _start(token))
+        match = m.IS_NULL.match(self.text, _start(token))
         operand = _operand_text(ip, self.text) or "x"
         if match is None:
             self.add(
@@ -391,7 +294,7 @@ class _Session:
         return _feed(ip, tokens) and _skip_to(ip, self.text, match.end())
 
     def not_in(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
-        match = _NOT_IN.match(self.text, _start(token))
+        match = m.NOT_IN.match(self.text, _start(token))
         assert match is not None
         self.add(
             exc, _start(token), match.end(), "PQL writes `not in` as one word",
@@ -403,7 +306,7 @@ class _Session:
 
     def between(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
         operand = _operand_text(ip, self.text) or "x"
-        bounds = _BETWEEN_BOUNDS.match(self.text, _start(token))
+        bounds = m.BETWEEN_BOUNDS.match(self.text, _start(token))
         low, high = (bounds.group("lo"), bounds.group("hi")) if bounds else ("LOW", "HIGH")
         self.add(
             exc, _start(token), _end(token),
@@ -413,11 +316,11 @@ class _Session:
         return _feed(ip, [Token.new_borrow_pos("GE", ">=", token)])
 
     def star(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
-        call = _CALL_BEFORE.search(self.text, 0, _start(token))
+        call = m.CALL_BEFORE.search(self.text, 0, _start(token))
         if call is None:
             return self.generic(exc)
         name = call.group("name")
-        close = _STAR_CLOSE.match(self.text, _start(token))
+        close = m.STAR_CLOSE.match(self.text, _start(token))
         end = close.end() if close else _end(token)
         in_chain = ip.accepts() == {"INT"}  # COUNT(*) in a chain step
         if in_chain:
@@ -431,11 +334,11 @@ class _Session:
         return not in_chain  # `*` is consumed: go on with `name()`
 
     def time_call(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
-        before = _TIME_WORD_BEFORE.search(self.text, 0, _start(token))
+        before = m.TIME_WORD_BEFORE.search(self.text, 0, _start(token))
         if before is None:
             return self.generic(exc)
         word = before.group("word")
-        parens = _EMPTY_PARENS.match(self.text, _start(token))
+        parens = m.EMPTY_PARENS.match(self.text, _start(token))
         end = parens.end() if parens else _end(token)
         self.add(
             exc, before.start(), end, f"`{word}` is a keyword, not a function",
@@ -446,7 +349,7 @@ class _Session:
 
     def keyword_case(self, exc: UnexpectedToken, ip: InteractiveParser, token: Token) -> bool:
         accepts = ip.accepts()
-        spellings = [(k, w) for k, w in _KEYWORDS[str(token).lower()] if k in accepts]
+        spellings = [(k, w) for k, w in m.KEYWORDS[str(token).lower()] if k in accepts]
         if not spellings:
             return self.generic(exc)
         kind, word = spellings[0]
@@ -482,7 +385,7 @@ class _Session:
         """An error inside a time window; None when the window is complete and the error is
         the next rule's business."""
         start = at + len(self.text[at:]) - len(self.text[at:].lstrip())
-        found = _english_window(self.text, start)
+        found = m.english_window(self.text, start)
         if found is not None and start <= (_start(token)) < found[0]:
             end, window = found
             phrase = " ".join(self.text[start:end].split())
@@ -501,16 +404,16 @@ class _Session:
         if accepts & {"AND", "OR", "$END", "RPAR"}:
             return None
         if token.type == "NAME" and "UNIT" in accepts:
-            close = difflib.get_close_matches(str(token).lower(), _UNIT_WORDS, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(str(token).lower(), m.UNIT_WORDS, n=1, cutoff=0.5)
             unit = close[0] if close else "days"
             self.add(
                 exc, _start(token), _end(token),
                 f"expected a time unit, found {describe(token)}",
-                hint=f"did you mean `{unit}`?" if close else "units are " + ", ".join(_UNIT_WORDS),
+                hint=f"did you mean `{unit}`?" if close else "units are " + ", ".join(m.UNIT_WORDS),
                 expected=expected_words(accepts), suggestions=tuple(close),
             )  # fmt: skip
             return _feed(ip, [Token.new_borrow_pos("UNIT", unit, token)])
-        return self.generic(exc, hint=_WINDOW_SHAPES)
+        return self.generic(exc, hint=m.WINDOW_SHAPES)
 
     # -- characters ------------------------------------------------------------------------
 
@@ -531,7 +434,7 @@ class _Session:
                 hint='write "text"', code="unclosed",
             )  # fmt: skip
             return False
-        if ch in _CURLY_QUOTES:
+        if ch in m.CURLY_QUOTES:
             self.add(
                 exc,
                 at,
@@ -540,8 +443,8 @@ class _Session:
                 hint='write straight quotes: "text"',
             )
             return False
-        if ch in _CHAR_SUBSTITUTES:
-            kind, value, hint = _CHAR_SUBSTITUTES[ch]
+        if ch in m.CHAR_SUBSTITUTES:
+            kind, value, hint = m.CHAR_SUBSTITUTES[ch]
             self.add(
                 exc, at, at + 1, f"`{ch}` is not a PQL operator", hint=hint, suggestions=(value,)
             )
@@ -608,36 +511,6 @@ def _operand_text(ip: InteractiveParser, text: str) -> str | None:
         last = last.children[-1]
     source = text[first.start_pos : last.end_pos]
     return source if 0 < len(source) <= 80 else None
-
-
-def _english_window(text: str, start: int) -> tuple[int, str] | None:
-    """``(end, PQL window)`` when an English time window starts at ``start``."""
-    match = _ROLLING.match(text, start)
-    if match:
-        n = int(match.group("n"))
-        direction = "before" if match.group("dir").lower() in _PAST else "after"
-        return match.end(), f"<= {n} {_unit(match.group('unit'), n)} {direction} now"
-    match = _WITHIN.match(text, start)
-    if match:
-        n = int(match.group("n"))
-        return match.end(), f"<= {n} {_unit(match.group('unit'), n)} before now"
-    match = _AGO.match(text, start)
-    if match:
-        n = int(match.group("n"))
-        op = match.group("op") or "="
-        return match.end(), f"{op} {n} {_unit(match.group('unit'), n)} before now"
-    match = _PERIOD.match(text, start)
-    if match:
-        qualifier = match.group("q").lower()
-        qualifier = {"previous": "last", "past": "last", "current": "this"}.get(
-            qualifier, qualifier
-        )
-        return match.end(), f"{qualifier} {normalise_unit(match.group('unit'))}"
-    return None
-
-
-def _unit(word: str, amount: int) -> str:
-    return plural_unit(normalise_unit(word), amount)
 
 
 def _char(ch: str) -> str:
