@@ -10,9 +10,10 @@ Pure functions, no I/O; imports nothing else of seg_mcp.
     explain(query) -> str              plain English, to confirm intent with a person
 
 Modules: ``pql.lark`` (grammar), ``parser`` (Lark -> AST), ``syntax`` (syntax diagnostics and
-error recovery), ``terminals`` (the grammar in words), ``names`` (functions PQL has or lacks),
-``ast``, ``pqljson``, ``printer``, ``diagnostics``, ``catalog`` (FieldCatalog), ``functions``,
-``fieldcheck``, ``analysis``, ``explain``, ``checker`` (``check``).
+error recovery), ``mistakes`` (what assistants write instead of PQL), ``terminals`` (the grammar
+in words), ``names`` (functions PQL has or lacks), ``ast``, ``pqljson``, ``printer``,
+``diagnostics`` (``Diagnostic``, ``render``), ``catalog`` (FieldCatalog), ``functions``,
+``fieldcheck``, ``analysis``, ``explain``, ``checker`` (``check``), ``sql`` (the SQL compiler).
 """
 
 from __future__ import annotations
