@@ -11,7 +11,7 @@ from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic
 from seg_mcp.server.output import clean
 
-__all__ = ["CheckReport", "DiagnosticOut", "check"]
+__all__ = ["CheckReport", "Checked", "DiagnosticOut", "check"]
 
 
 class DiagnosticOut(BaseModel):
@@ -26,7 +26,9 @@ class DiagnosticOut(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
 
 
-class CheckReport(BaseModel):
+class Checked(BaseModel):
+    """What a check says (the tool output adds to it)."""
+
     ok: bool
     diagnostics: list[DiagnosticOut] = Field(default_factory=list)
     explanation: str | None = None
@@ -34,6 +36,9 @@ class CheckReport(BaseModel):
     event_fields: list[str] = Field(default_factory=list)
     segment_ids: list[str] = Field(default_factory=list)
     eligibility: dict[str, bool] = Field(default_factory=dict)
+
+
+class CheckReport(Checked):
     #: The AST (not part of the tool output).
     ast: Any = None
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from seg_mcp.aep.models.audiences import Audience
 from seg_mcp.aep.models.common import EvaluationInfo
 from seg_mcp.aep.models.segment_definitions import SegmentDefinition
-from seg_mcp.server.output import Text, clean
+from seg_mcp.server.output import Page, Text, clean
 
 
 def iso(ms: int | None) -> str | None:
@@ -88,3 +88,19 @@ def describe(t: Text, items: list[Any]) -> None:
         if getattr(item, "pql", None):
             parts.append(f"| PQL: {item.pql}")
         t.untrusted(" ".join(parts))
+
+
+class FoundOut(Page):
+    """A page of objects found (`items` is declared by the subclass), and the ids not found."""
+
+    noun: ClassVar[str] = "object"
+    missing: list[str] = Field(default_factory=list)
+
+    def text(self) -> str:
+        items = getattr(self, "items", [])
+        t = Text().line(f"{len(items)} {self.noun}(s).")
+        if self.missing:
+            t.line(f"Not found: {', '.join(self.missing)}.")
+        describe(t, items)
+        self.paging_line(t)
+        return t.render()

@@ -8,27 +8,19 @@ from pydantic import Field
 
 from seg_mcp.aep.models.audiences import AudienceInput
 from seg_mcp.aep.models.common import Expression, JsonPatchOperation, SchemaRef
-from seg_mcp.server.output import Output, Page, Text
+from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
-from seg_mcp.server.tools._shape import AudienceItem, audience, describe
+from seg_mcp.server.tools._shape import AudienceItem, FoundOut, audience, describe
 
 TOOLS: list[ToolSpec] = []
 
 
-class AudiencesOut(Page):
+class AudiencesOut(FoundOut):
+    noun = "audience"
     items: list[AudienceItem]
-    missing: list[str] = Field(default_factory=list)
-
-    def text(self) -> str:
-        t = Text().line(f"{len(self.items)} audience(s).")
-        if self.missing:
-            t.line(f"Not found: {', '.join(self.missing)}.")
-        describe(t, self.items)
-        self.paging_line(t)
-        return t.render()
 
 
 @tool(

@@ -8,29 +8,21 @@ from pydantic import Field
 
 from seg_mcp.aep.models.common import EvaluationInfo, EvaluationToggle, Expression, SchemaRef
 from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
-from seg_mcp.server.output import Output, Page, Text
+from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
-from seg_mcp.server.tools._shape import DefinitionItem, definition, describe
+from seg_mcp.server.tools._shape import DefinitionItem, FoundOut, definition, describe
 
 TOOLS: list[ToolSpec] = []
 
 Evaluation = Literal["batch", "streaming", "edge"]
 
 
-class DefinitionsOut(Page):
+class DefinitionsOut(FoundOut):
+    noun = "segment definition"
     items: list[DefinitionItem]
-    missing: list[str] = Field(default_factory=list)
-
-    def text(self) -> str:
-        t = Text().line(f"{len(self.items)} segment definition(s).")
-        if self.missing:
-            t.line(f"Not found: {', '.join(self.missing)}.")
-        describe(t, self.items)
-        self.paging_line(t)
-        return t.render()
 
 
 @tool(

@@ -10,7 +10,7 @@ from seg_mcp.aep import AEPError
 from seg_mcp.aep.models.common import Expression
 from seg_mcp.aep.models.segment_definitions import SegmentConversionRequest
 from seg_mcp.server.output import Output, Page, Text, clean
-from seg_mcp.server.pqlcheck import CheckReport, DiagnosticOut, check
+from seg_mcp.server.pqlcheck import Checked, CheckReport, check
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Limit, Pql
@@ -18,14 +18,7 @@ from seg_mcp.server.tools._params import Cursor, Limit, Pql
 TOOLS: list[ToolSpec] = []
 
 
-class CheckOut(Output):
-    ok: bool
-    diagnostics: list[DiagnosticOut] = Field(default_factory=list)
-    explanation: str | None = None
-    profile_fields: list[str] = Field(default_factory=list)
-    event_fields: list[str] = Field(default_factory=list)
-    segment_ids: list[str] = Field(default_factory=list)
-    eligibility: dict[str, bool] = Field(default_factory=dict)
+class CheckOut(Output, Checked):
     fields_checked: bool = False
     platform_accepts: bool | None = None
     platform_message: str | None = None
