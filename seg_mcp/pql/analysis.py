@@ -218,6 +218,8 @@ def _whole(days: float) -> Lookback:
     return Lookback(round(days * 24), "hour", days)
 
 
+_IGNORE_YEAR = frozenset({"getMonth", "getDayOfMonth", "currentMonth", "currentDayOfMonth"})
+_DECLARING = frozenset({a.Select, a.Quantifier, a.Aggregate})
 _AGGREGATING = frozenset({"count", "sum", "average", "min", "max", "topN", "bottomN", "groupBy"})
 
 
@@ -228,40 +230,58 @@ class _Events:
         self.found: list[_Event] = []
         self.claimed: set[int] = set()
         self.aggregated: set[int] = set()
+        self.segments: dict[str, None] = {}  # inSegment ids in order
+        self.ignore_year = False
+
+    def apply(self, node: a.FnApply) -> None:
+        name, args = node.name, node.args
+        if name in _IGNORE_YEAR:
+            self.ignore_year = True
+        elif name == "inSegment" and args:
+            arg = args[0]
+            if isinstance(arg, a.Literal) and isinstance(arg.value, str):
+                self.segments[arg.value] = None
+        if not args:
+            return
+        receiver = args[0]
+        if name in _AGGREGATING and type(receiver) is a.FnApply:
+            self.aggregated.add(id(receiver))  # xEvent[...].count(): several events
+        elif type(receiver) is a.XEvent:
+            self.claimed.add(id(receiver))
+            body = args[1] if len(args) > 1 else None
+            condition = body.body if isinstance(body, a.Lambda) and not body.params else None
+            single = name in ("filter", "exists") and id(node) not in self.aggregated
+            self.add(node, _bound(condition, _rooted_at_element), 1 if single else 2)
+
+    def declarations(self, node: a.Select | a.Quantifier | a.Aggregate) -> None:
+        several = 2 if type(node) is a.Aggregate else 1
+        for i, decl in enumerate(node.decls):
+            if type(decl.range) is a.XEvent:
+                self.claimed.add(id(decl.range))
+                conditions = [d.condition for d in node.decls[i:] if d.condition]
+                joined = a.FnApply(name="and", args=tuple(conditions))
+                self.add(node, _bound(joined, _rooted_at_var(decl.name)), several)
 
     def add(self, node: a.Node, window: Lookback | None, events: int = 1) -> None:
         self.found.append(_Event(window, events, type(node).__name__))
 
-    def visit(self, root: a.Node) -> list[_Event]:
-        for node in a.walk(root):
-            if (
-                isinstance(node, a.FnApply)
-                and node.name in _AGGREGATING
-                and node.args
-                and isinstance(node.args[0], a.FnApply)
-            ):
-                self.aggregated.add(id(node.args[0]))  # xEvent[...].count(): several events
-            if isinstance(node, a.Select | a.Quantifier | a.Aggregate):
-                several = 2 if isinstance(node, a.Aggregate) else 1
-                for i, decl in enumerate(node.decls):
-                    if isinstance(decl.range, a.XEvent):
-                        self.claimed.add(id(decl.range))
-                        conditions = [d.condition for d in node.decls[i:] if d.condition]
-                        joined = a.FnApply(name="and", args=tuple(conditions))
-                        self.add(node, _bound(joined, _rooted_at_var(decl.name)), several)
-            elif isinstance(node, a.FnApply) and node.args and isinstance(node.args[0], a.XEvent):
-                self.claimed.add(id(node.args[0]))
-                body = node.args[1] if len(node.args) > 1 else None
-                condition = body.body if isinstance(body, a.Lambda) and not body.params else None
-                single = node.name in ("filter", "exists") and id(node) not in self.aggregated
-                several = 1 if single else 2
-                self.add(node, _bound(condition, _rooted_at_element), several)
-            elif isinstance(node, a.Chain) and isinstance(node.source, a.XEvent):
-                self.claimed.add(id(node.source))
-                for step in node.steps:
-                    window = window_lookback(step.when) if step.when else None
-                    self.add(step, window, 2 if (step.count or 1) > 1 else 1)
-            elif isinstance(node, a.XEvent) and id(node) not in self.claimed:
+    def visit(self, notable: list[a.Node]) -> list[_Event]:
+        """Read the applications, declarations, chains and ``xEvent`` nodes of a query, outer
+        before inner (as the inference pass lists them)."""
+        for node in notable:
+            kind = type(node)
+            if kind is a.FnApply:
+                self.apply(node)  # type: ignore[arg-type]
+            elif kind in _DECLARING:
+                self.declarations(node)  # type: ignore[arg-type]
+            elif kind is a.Chain:
+                chain: a.Chain = node  # type: ignore[assignment]
+                if type(chain.source) is a.XEvent:
+                    self.claimed.add(id(chain.source))
+                    for step in chain.steps:
+                        window = window_lookback(step.when) if step.when else None
+                        self.add(step, window, 2 if (step.count or 1) > 1 else 1)
+            elif kind is a.XEvent and id(node) not in self.claimed:
                 self.add(node, None)
         return self.found
 
@@ -270,7 +290,6 @@ class _Events:
 # Eligibility (§11.8)
 # ---------------------------------------------------------------------------------------------
 
-_IGNORE_YEAR = frozenset({"getMonth", "getDayOfMonth", "currentMonth", "currentDayOfMonth"})
 
 NO_WINDOW = (
     'Adobe evaluates "a single event with no time window" in batch: the event condition has no '
@@ -303,10 +322,12 @@ SEGMENT_AND_EVENT = (
 )
 
 
-def _eligibility(query: a.Query, events: list[_Event], segments: tuple[str, ...]) -> Eligibility:
+def _eligibility(
+    query: a.Query, events: list[_Event], segments: tuple[str, ...], ignore_year: bool
+) -> Eligibility:
     reasons: list[str] = []
     streaming = edge = True
-    if any(isinstance(n, a.FnApply) and n.name in _IGNORE_YEAR for n in a.walk(query)):
+    if ignore_year:
         streaming = edge = False
         reasons.append(IGNORE_YEAR)
     if events:
@@ -338,22 +359,17 @@ def analyze(query: a.Query) -> Analysis:
     inference = Inference(None).run(query)
     profile = tuple(path for root, path in inference.fields if root == "profile")
     event = tuple(path for root, path in inference.fields if root == "event")
-    segments: dict[str, None] = {}
-    for node in a.walk(query):
-        if isinstance(node, a.FnApply) and node.name == "inSegment" and node.args:
-            arg = node.args[0]
-            if isinstance(arg, a.Literal) and isinstance(arg.value, str):
-                segments[arg.value] = None
-    events = _Events().visit(query)
+    collector = _Events()
+    events = collector.visit(inference.notable)
     lookback: Lookback | None = None
     if events and all(e.window is not None for e in events):
         lookback = max((e.window for e in events if e.window), key=lambda w: w.days)
-    ids = tuple(segments)
+    ids = tuple(collector.segments)
     return Analysis(
         profile_fields=profile,
         event_fields=event,
         segment_ids=ids,
         uses_events=bool(events),
         lookback=lookback,
-        eligibility=_eligibility(query, events, ids),
+        eligibility=_eligibility(query, events, ids, collector.ignore_year),
     )

@@ -64,6 +64,7 @@ class Inference:
         "event_vars",
         "fields",
         "known",
+        "notable",
         "scopes",
         "tables",
         "variables",
@@ -73,6 +74,8 @@ class Inference:
         self.catalog = catalog
         self.diagnostics: list[Diagnostic] = []
         self.fields: dict[tuple[str, str], None] = {}  # (root, path) in first-read order
+        # applications, declarations, chains and xEvent, outer before inner (for the analysis)
+        self.notable: list[a.Node] = []
         if catalog is None or catalog.is_empty():
             self.tables: dict[str, dict[str, PType]] = {"profile": {}, "event": {}}
         else:
@@ -122,7 +125,10 @@ class Inference:
     # -- expressions -------------------------------------------------------------------------
 
     def expr(self, node: a.Node) -> PType:
-        handler = _DISPATCH.get(type(node))
+        kind = type(node)
+        if kind in _NOTABLE:
+            self.notable.append(node)
+        handler = _DISPATCH.get(kind)
         return handler(self, node) if handler else ANY
 
     def literal(self, node: a.Literal) -> PType:
@@ -440,6 +446,8 @@ def _count(low: int, high: int) -> str:
         return n(low)
     return f"{low} or {n(high)}" if high == low + 1 else f"{low} to {n(high)}"
 
+
+_NOTABLE = frozenset({a.FnApply, a.Select, a.Quantifier, a.Aggregate, a.Chain, a.XEvent})
 
 _DISPATCH: dict[type, Callable[[Inference, t.Any], PType]] = {
     a.Literal: Inference.literal,
