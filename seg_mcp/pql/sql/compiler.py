@@ -32,6 +32,7 @@ from seg_mcp.pql.sql.values import (
     PROFILE_ALIAS,
     Rel,
     Val,
+    call,
     coalesce_false,
     ident,
     merge,
@@ -174,6 +175,9 @@ class Compiler:
         alias = self.alias("u")
         item = value.type.item or NULL
         source = value.sql if kind == "list" else exp.cast(exp.Null(), "VARCHAR[]")
+        while item.kind == "list":  # an array of arrays: its items are the inner items
+            source = call("flatten", source)
+            item = item.item or NULL
         elem = Val(exp.column("v", table=alias, quoted=True), item)
         return Rel((unnest(source, alias),), (), elem)
 
