@@ -60,7 +60,7 @@ async def _serve(args: argparse.Namespace, config: object) -> None:
 
     async with open_client(config) as client:  # type: ignore[arg-type]
         server = build_server(client, config, **selection(args))  # type: ignore[arg-type]
-        logging.getLogger("seg_mcp").info("seg-mcp: %s", server.instructions)
+        logging.getLogger("seg_mcp").info("%s", server.instructions)
         if args.transport == "stdio":
             await server.run_stdio_async()
         else:

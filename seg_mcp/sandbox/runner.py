@@ -47,7 +47,7 @@ class JobRunner:
             self._tg = tg
             self._thread = threading.get_ident()
             if background is not None:
-                tg.start_soon(background)
+                tg.start_soon(_awaited, background)
             task_status.started()
             try:
                 await anyio.sleep_forever()
@@ -109,6 +109,10 @@ class JobRunner:
     def wake_scheduler(self) -> None:
         if self._wake_scheduler is not None:
             self._call_in_loop(self._wake_scheduler)
+
+
+async def _awaited(fn: Callable[[], Awaitable[None]]) -> None:
+    await fn()
 
 
 def _as_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[None]]:

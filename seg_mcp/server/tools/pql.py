@@ -29,7 +29,7 @@ class CheckOut(Output, Checked):
         for d in self.diagnostics:
             line = f"- {d.severity} at line {d.line}, column {d.column}: {d.message}"
             if d.hint:
-                line += f" Hint: {d.hint}"
+                line += f" Hint: {d.hint.rstrip('.')}."
             if d.suggestions:
                 line += f" Did you mean: {', '.join(d.suggestions)}?"
             t.line(line)
