@@ -458,13 +458,10 @@ def generate(
     n_profiles = _insert(
         cur, xdm.qualified(schema, xdm.PROFILES_TABLE), profile_select(profiles, seed, anchor)
     )
-    # Events are written in time order: DuckDB's per-row-group min/max (zone maps) then skip
-    # most of the table for a time window (`occurs <= 30 days before now` reads ~1/12 of it).
     n_events = _insert(
         cur,
         xdm.qualified(schema, xdm.EVENTS_TABLE),
-        f"SELECT * FROM ({event_select(profiles, seed, anchor, events_per_profile)}) "
-        'ORDER BY "timestamp", "_id"',
+        event_select(profiles, seed, anchor, events_per_profile),
     )
     return GenerateResult(profiles=n_profiles, events=n_events)
 
