@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         path = Path(args.cache)
     else:
         tmp = tempfile.TemporaryDirectory(prefix="seg-bench-")
-        path = Path(tmp.name) / "bench.duckdb"
+        path = Path(tmp.name) / "dataset.duckdb"  # not "bench": the catalog would shadow the schema
     con, took = prepare(path, args.profiles, args.events_per_profile, args.threads)
     counts = con.execute(
         f"SELECT (SELECT count(*) FROM {xdm.qualified(SCHEMA, 'profiles')}), "
