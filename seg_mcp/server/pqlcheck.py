@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from seg_mcp import pql
 from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic
-from seg_mcp.server.output import clean
+from seg_mcp.server.output import Text, clean
 
-__all__ = ["CheckReport", "Checked", "DiagnosticOut", "check"]
+__all__ = ["CheckReport", "Checked", "DiagnosticOut", "check", "not_saved"]
 
 
 class DiagnosticOut(BaseModel):
@@ -24,6 +24,24 @@ class DiagnosticOut(BaseModel):
     end_column: int
     hint: str | None = None
     suggestions: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        """``line L, column C: message Hint: ... Did you mean: a, b?``"""
+        text = f"line {self.line}, column {self.column}: {self.message}"
+        if self.hint:
+            text += f" Hint: {self.hint.rstrip('.')}."
+        if self.suggestions:
+            text += f" Did you mean: {', '.join(self.suggestions)}?"
+        return text
+
+
+def not_saved(diagnostics: list[DiagnosticOut]) -> str:
+    """The text of a save refused because the PQL is invalid."""
+    t = Text()
+    t.line("Not saved: the PQL is invalid (nothing was sent).")
+    for d in diagnostics:
+        t.line(f"- {d.describe()}")
+    return t.render()
 
 
 class Checked(BaseModel):

@@ -141,10 +141,24 @@ async def test_invalid_pql_is_never_saved(
             client, "save_segment_definition", {"name": "bad", "pql": "homeAddress.countryCode =="}
         )
         aud = await ok(client, "save_audience", {"name": "bad", "pql": "nope(("})
+        # Both save tools tell the assistant where the mistake is and what was meant.
+        texts = [
+            (
+                await client.call_tool(
+                    name, {"name": "bad", "pql": 'homeAddress.countryCode == "US"'}
+                )
+            )
+            .content[0]
+            .text
+            for name in ("save_segment_definition", "save_audience")
+        ]
     assert out["saved"] is False and out["diagnostics"][0]["line"] == 1
     assert aud["saved"] is False
+    for text in texts:
+        assert text.startswith("Not saved: the PQL is invalid (nothing was sent).")
+        assert "- line 1, column 25: " in text and "Hint: " in text and "`=`" in text
     assert (await aep.list_segment_definitions()).segments == []
-    assert [e["outcome"] for e in audit_entries(audit_path)] == ["refused", "refused"]
+    assert [e["outcome"] for e in audit_entries(audit_path)] == ["refused"] * 4
 
 
 async def test_evaluate_jobs_with_progress(

@@ -9,7 +9,7 @@ from pydantic import Field
 from seg_mcp.aep.models.audiences import AudienceInput
 from seg_mcp.aep.models.common import Expression, JsonPatchOperation, SchemaRef
 from seg_mcp.server.output import Output, Text
-from seg_mcp.server.pqlcheck import DiagnosticOut, check
+from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
@@ -62,12 +62,9 @@ class SavedAudience(Output):
     diagnostics: list[DiagnosticOut] = Field(default_factory=list)
 
     def text(self) -> str:
-        t = Text()
         if not self.saved:
-            t.line("Not saved: the PQL is invalid (nothing was sent).")
-            for d in self.diagnostics:
-                t.line(f"- line {d.line}, column {d.column}: {d.message}")
-            return t.render()
+            return not_saved(self.diagnostics)
+        t = Text()
         assert self.audience is not None
         t.line(f"{'Created' if self.created else 'Updated'} audience {self.audience.id}.")
         describe(t, [self.audience])

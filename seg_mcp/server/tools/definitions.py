@@ -9,7 +9,7 @@ from pydantic import Field
 from seg_mcp.aep.models.common import EvaluationInfo, EvaluationToggle, Expression, SchemaRef
 from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
 from seg_mcp.server.output import Output, Text
-from seg_mcp.server.pqlcheck import DiagnosticOut, check
+from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
@@ -68,13 +68,9 @@ class SavedDefinition(Output):
     diagnostics: list[DiagnosticOut] = Field(default_factory=list)
 
     def text(self) -> str:
-        t = Text()
         if not self.saved:
-            t.line("Not saved: the PQL is invalid (nothing was sent).")
-            for d in self.diagnostics:
-                hint = f" Hint: {d.hint}" if d.hint else ""
-                t.line(f"- line {d.line}, column {d.column}: {d.message}{hint}")
-            return t.render()
+            return not_saved(self.diagnostics)
+        t = Text()
         assert self.definition is not None
         verb = "Created" if self.created else "Updated"
         t.line(f"{verb} segment definition {self.definition.id} ({self.definition.evaluation}).")

@@ -27,12 +27,7 @@ class CheckOut(Output, Checked):
         t = Text()
         t.line("Valid PQL." if self.ok else "Invalid PQL:")
         for d in self.diagnostics:
-            line = f"- {d.severity} at line {d.line}, column {d.column}: {d.message}"
-            if d.hint:
-                line += f" Hint: {d.hint.rstrip('.')}."
-            if d.suggestions:
-                line += f" Did you mean: {', '.join(d.suggestions)}?"
-            t.line(line)
+            t.line(f"- {d.severity} at {d.describe()}")
         if not self.fields_checked:
             t.line("Field paths were not checked (pass online=true to check them).")
         if self.eligibility:
