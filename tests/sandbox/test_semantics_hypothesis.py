@@ -181,6 +181,9 @@ def event_test(draw: st.DrawFn, event: a.Expr, depth: int, up: a.Expr | None = N
         return a.Occurs(subject=path(event, "timestamp"), window=draw(window()))
     if kind == "items":
         sku = fn(draw(OPS), path(ELEMENT, "SKU"), string(draw(st.sampled_from(SKUS))))
+        if up == a.ContextRef(levels_up=1) and draw(st.booleans()):
+            limit = path(a.ContextRef(levels_up=2), "loyalty.points")  # the profile: ^^.loyalty
+            sku = fn("and", sku, fn(draw(OPS), path(ELEMENT, "priceTotal"), limit))
         items = fn("filter", path(event, "productListItems"), a.Lambda(params=(), body=sku))
         if draw(st.booleans()):
             return items
@@ -197,8 +200,31 @@ def event_test(draw: st.DrawFn, event: a.Expr, depth: int, up: a.Expr | None = N
 @st.composite
 def event_query(draw: st.DrawFn) -> a.Expr:
     kind = draw(
-        st.sampled_from(["select", "filter", "count", "sum", "forall", "chain", "projection"])
+        st.sampled_from(
+            [
+                *("select", "filter", "count", "sum", "forall", "chain", "projection"),
+                *("item", "item projection", "item sum"),
+            ]
+        )
     )
+    if kind == "item":  # select E from xEvent, I from E.productListItems where ...
+        event, item = a.VarRef(name="E"), a.VarRef(name="I")
+        quantity = fn(draw(OPS), path(item, "quantity"), number(draw(st.integers(0, 2))))
+        return a.Select(
+            decls=(
+                a.VarDecl(name="E", range=a.XEvent(), condition=None),
+                a.VarDecl(
+                    name="I",
+                    range=path(event, "productListItems"),
+                    condition=fn("and", quantity, draw(event_test(event, 0))),
+                ),
+            )
+        )
+    if kind == "item projection":  # xEvent.productListItems.SKU = "PS"
+        return draw(text_test(path(a.XEvent(), "productListItems.SKU"), SKUS))
+    if kind == "item sum":
+        total = fn("sum", path(a.XEvent(), "productListItems.priceTotal"))
+        return fn(draw(OPS), total, number(draw(st.sampled_from([0, 20, 40, 60]))))
     if kind in ("select", "forall"):
         cond = draw(event_test(a.VarRef(name="X"), 1))
         decl = a.VarDecl(name="X", range=a.XEvent(), condition=cond)

@@ -93,7 +93,33 @@ class Compiler:
                 scope = scope.bind(name, self.profile())
             body = body.body
         result = self.truth(self.value(body, scope))
-        return result.sql
+        return self.decorrelate(result.sql)
+
+    def decorrelate(self, sql: exp.Expr) -> exp.Expr:
+        """Give each semi-join ``"p#"."_id" IN (SELECT ...)`` that also reads the profile (an
+        event filter with ``^.loyalty.points``) its own copy of the profile row, joined on the id.
+        Left correlated, DuckDB pairs every event with every distinct value read: 30 s instead
+        of 25 ms on 20k profiles. Inner semi-joins first, so an outer one sees their ids."""
+        layout = self.layout
+        profile_id = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
+        for node in reversed(list(sql.find_all(exp.In, bfs=False))):
+            query = node.args.get("query")
+            if query is None or node.this != profile_id or not _reads_profile(query.this):
+                continue
+            alias = self.alias("p")
+
+            def rename(column: exp.Expr, alias: str = alias) -> exp.Expr:
+                if isinstance(column, exp.Column) and column.table == PROFILE_ALIAS:
+                    return exp.column(column.name, table=alias, quoted=True)
+                if isinstance(column, exp.Column) and column.name == PROFILE_ALIAS:
+                    return exp.column(alias, quoted=True)
+                return column
+
+            select = query.this.transform(rename)
+            own_id = exp.column(layout.profile_id, table=alias, quoted=True)
+            on = exp.EQ(this=own_id, expression=select.expressions[0].copy())
+            query.set("this", select.join(table(layout.profiles, alias), on=on, copy=False))
+        return sql
 
     def alias(self, prefix: str) -> str:
         self._aliases += 1
@@ -269,6 +295,12 @@ class Compiler:
 
 # ---------------------------------------------------------------------------------------------
 # Node handlers
+
+
+def _reads_profile(select: exp.Expr) -> bool:
+    return any(
+        PROFILE_ALIAS in (column.table, column.name) for column in select.find_all(exp.Column)
+    )
 
 
 def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Value:

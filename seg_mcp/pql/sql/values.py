@@ -15,6 +15,7 @@ value need ``COALESCE(p, FALSE)``.
 
 from __future__ import annotations
 
+import typing as t
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -82,14 +83,55 @@ class Rel:
     def select(self, *columns: exp.Expr, linked: bool = True) -> exp.Select:
         # copy=False: sqlglot's builders deep-copy by default, quadratic in the nesting depth
         query = exp.select(*columns, copy=False)
-        first, *rest = self.sources
+        (first, *rest), renamed = _fold_unnests(self.sources)
         query = query.from_(first, copy=False)
         for source in rest:
             query = query.join(source, on=exp.true(), copy=False)
         conds = (self.link_condition() if linked else ()) + self.conds
         if conds:
             query = query.where(conj(conds), copy=False)
-        return query
+        return _rename_columns(query, renamed) if renamed else query
+
+
+E = t.TypeVar("E", bound=exp.Expr)
+Renames = dict[str, tuple[str, str]]
+"""Unnest alias -> (its column, the alias of the derived table that now holds it)."""
+
+
+def _fold_unnests(sources: tuple[exp.Expr, ...]) -> tuple[list[exp.Expr], Renames]:
+    """Sources with every ``UNNEST`` of the previous source's column folded into it, as a derived
+    table ``(SELECT *, UNNEST(col) AS "u" FROM source AS "e") AS "e"``: DuckDB decorrelates a
+    lateral ``JOIN UNNEST("e".col)`` by hashing the lists themselves, 50 times slower (600 ms
+    against 12 ms over 200k events). The unnest's ``"u"."v"`` becomes ``"e"."u"``."""
+    out: list[exp.Expr] = []
+    renamed: Renames = {}
+    for source in sources:
+        previous = out[-1].alias_or_name if out else None
+        if isinstance(source, exp.Unnest) and previous and len(source.expressions) == 1:
+            values = _rename_columns(source.expressions[0], renamed)
+            if {column.table for column in values.find_all(exp.Column)} == {previous}:
+                name = source.alias
+                column = source.args["alias"].columns[0].name
+                item = exp.alias_(exp.Unnest(expressions=[values]), ident(name), copy=False)
+                derived = exp.select(exp.Star(), item, copy=False).from_(out[-1], copy=False)
+                out[-1] = derived.subquery(ident(previous), copy=False)
+                renamed[name] = (column, previous)
+                continue
+        out.append(source)
+    return out, renamed
+
+
+def _rename_columns(tree: E, renamed: Renames) -> E:
+    """A copy of ``tree`` where each folded unnest's ``"u"."v"`` reads ``"e"."u"``."""
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and node.table in renamed:
+            column, holder = renamed[node.table]
+            if node.name == column:
+                return exp.column(node.table, table=holder, quoted=True)
+        return node
+
+    return t.cast(E, tree.transform(rename)) if renamed else tree
 
 
 def ident(name: str) -> exp.Identifier:
