@@ -183,6 +183,8 @@ EVENT_CASES = [
     ('xEvent.productListItems.SKU.intersects(["PS", "AI"])', "12"),
     ('xEvent.eventType.distinct().includes("commerce.checkouts")', "4"),
     ('xEvent.eventType.head() = "commerce.productListAdds"', "125"),
+    ('xEvent[eventType = "commerce.purchases"].head().commerce.order.priceTotal = 40', "2"),
+    ('xEvent[eventType = "commerce.purchases"].head().commerce.order.priceTotal = 60', ""),
     ("xEvent.timestamp.getDayOfMonth() = 31", "4"),
 ]
 

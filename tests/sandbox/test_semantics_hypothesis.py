@@ -202,7 +202,7 @@ def event_query(draw: st.DrawFn) -> a.Expr:
     kind = draw(
         st.sampled_from(
             [
-                *("select", "filter", "count", "sum", "forall", "chain", "projection"),
+                *("select", "filter", "count", "sum", "head", "forall", "chain", "projection"),
                 *("item", "item projection", "item sum"),
             ]
         )
@@ -257,6 +257,9 @@ def event_query(draw: st.DrawFn) -> a.Expr:
         return filtered
     if kind == "count":
         return fn(draw(OPS), fn("count", filtered), number(draw(st.integers(0, 3))))
+    if kind == "head":  # the earliest matching event
+        first = path(fn("head", filtered), "commerce.order.priceTotal")
+        return fn(draw(OPS), first, number(draw(st.sampled_from([0, 40, 100, 150]))))
     total = fn(
         "sum", filtered, a.Lambda(params=(), body=path(ELEMENT, "commerce.order.priceTotal"))
     )

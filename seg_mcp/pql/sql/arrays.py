@@ -234,7 +234,12 @@ def _distinct(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
 
 
 def _head(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
-    values = as_list(c, c.value(node.args[0], scope), node.args[0])
+    value = c.value(node.args[0], scope)
+    if isinstance(value, Rel) and value.order:  # the first event: no list of whole events built
+        elem = c.as_value(value.elem)
+        first = value.select(elem.sql).order_by(*value.order, copy=False).limit(1, copy=False)
+        return Val(exp.Subquery(this=first), elem.type)
+    values = as_list(c, value, node.args[0])
     return Val(call("list_extract", values.sql, exp.Literal.number(1)), values.type.item or NULL)
 
 

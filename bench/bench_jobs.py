@@ -1,0 +1,131 @@
+"""Estimate and preview latency through the whole job path, on a generated local sandbox.
+
+    .venv/bin/python bench/bench_jobs.py [--profiles 1000000] [--data-dir DIR] [--runs 3]
+
+A data directory with one development sandbox of `--profiles` generated profiles (reused when
+`--data-dir` already holds one of that size; otherwise generated, into a temporary directory
+removed at the end unless `--data-dir` is given). Each query of bench_evaluate.QUERIES is sent as
+`createPreview` by the real `AEPClient` to the in-process sandbox (httpx2's ASGI transport, the path
+`seg-mcp api` and the server take with no Adobe credentials), and `retrieveEstimate` is polled until
+RESULT_READY, with jobs unpaced (job_step_seconds=0). Prints, per query, the median and min of
+`--runs` times from createPreview to a ready estimate, the estimate and the first preview page's
+size. Targets (issue 4): profile + event under 100 ms, chain under 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import anyio
+import duckdb
+import httpx2
+from bench_evaluate import QUERIES
+
+from seg_mcp.aep import AEPClient, RetryPolicy
+from seg_mcp.config import local_config
+from seg_mcp.sandbox import SandboxSettings, create_app
+from seg_mcp.sandbox.settings import DATABASE_FILE, SandboxSpec
+
+NOW = datetime(2026, 11, 1)
+
+
+def settings(data_dir: Path, profiles: int) -> SandboxSettings:
+    return SandboxSettings(
+        data_dir=data_dir,
+        sandboxes=[SandboxSpec(name="dev", type="development", title="Dev", is_default=True)],
+        default_profiles=profiles,
+        now=NOW,
+        job_step_seconds=0,
+        seed=7,
+    )
+
+
+def profiles_in(data_dir: Path) -> int | None:
+    path = data_dir / DATABASE_FILE
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'profiles'"
+        ).fetchall()
+        if len(rows) != 1:
+            return None
+        found = con.execute(f'SELECT count(*) FROM "{rows[0][0]}"."profiles"').fetchone()
+        return int(found[0]) if found else None
+
+
+async def ready(aep: AEPClient, text: str) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    created = await aep.create_preview({"predicateExpression": text})
+    pid = created.preview_id or ""
+    while True:
+        estimate = await aep.retrieve_estimate(pid)
+        if estimate.state == "RESULT_READY":
+            break
+        if estimate.state not in ("NEW", "RUNNING"):
+            raise SystemExit(f"preview {pid} ended {estimate.state}: {estimate.error}")
+        await anyio.sleep(0.001)
+    took = time.perf_counter() - start
+    page = await aep.retrieve_preview(pid, limit=100)
+    await aep.delete_preview(pid)
+    return took, estimate.estimated_size or 0, len(page.results or [])
+
+
+async def run(data_dir: Path, profiles: int, runs: int) -> None:
+    app = create_app(settings(data_dir, profiles))
+    client = local_config().create_client(
+        transport=httpx2.ASGITransport(app=app), retry=RetryPolicy(max_retries=0)
+    )
+    try:
+        async with client as aep:
+            start = time.perf_counter()
+            await aep.list_segment_definitions()  # opens the service (generates if needed)
+            print(f"service start: {time.perf_counter() - start:.1f} s")
+            for label, text in QUERIES.items():
+                await ready(aep, text)  # warm-up
+                times = []
+                for _ in range(runs):
+                    took, size, first_page = await ready(aep, text)
+                    times.append(took)
+                median, best = statistics.median(times) * 1000, min(times) * 1000
+                print(
+                    f"{label:16} estimate={size:>9,} page={first_page:>3}  "
+                    f"median {median:8.1f} ms  min {best:8.1f} ms"
+                )
+    finally:
+        await anyio.to_thread.run_sync(app.state.service.close)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--profiles", type=int, default=1_000_000)
+    ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args(argv)
+    tmp = None
+    if args.data_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="seg-bench-jobs-")
+        data_dir = Path(tmp.name)
+    else:
+        data_dir = args.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+    have = profiles_in(data_dir)
+    if have is not None and have != args.profiles:
+        raise SystemExit(f"{data_dir} holds {have:,} profiles, not {args.profiles:,}")
+    print(f"python {sys.version.split()[0]}, duckdb {duckdb.__version__}, {data_dir}")
+    anyio.run(run, data_dir, args.profiles, args.runs)
+    load = os.getloadavg()
+    print(f"load average (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
