@@ -122,18 +122,22 @@ def query_of(local: dict[str, Any]) -> Any:
 
 @contextmanager
 def members_table(
-    cur: Cursor, info: SandboxInfo, query: Any, *, now: datetime, where: str = ""
+    cur: Cursor,
+    info: SandboxInfo,
+    query: Any,
+    *,
+    now: datetime,
+    where: str = "",
+    columns: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """A temporary table `(_id)` of the profiles that qualify for `query` (optionally narrowed
-    by `where`, a condition on `_id`), dropped on exit. Engine limits become `JobFailure`."""
+    """A temporary table `(_id, *columns)` of the profiles that qualify for `query` (optionally
+    narrowed by `where`, a condition on `q."_id"`), dropped on exit. Engine limits become
+    `JobFailure`."""
     table = "job_members_" + uuid.uuid4().hex
     try:
-        sql = engine.members_sql(info, query, now=now, cur=cur)
+        sql = engine.members_sql(info, query, now=now, cur=cur, columns=columns)
         narrowed = f" WHERE {where}" if where else ""
-        cur.execute(
-            f'CREATE TEMP TABLE "{table}" AS SELECT DISTINCT q."_id" AS "_id" '
-            f'FROM ({sql}) AS q("_id"){narrowed}'
-        )
+        cur.execute(f'CREATE TEMP TABLE "{table}" AS SELECT * FROM ({sql}) AS q{narrowed}')
     except engine.UnsupportedQuery as exc:
         raise JobFailure(str(exc)) from exc
     except duckdb.Error as exc:

@@ -121,22 +121,24 @@ def evaluate(cur: Cursor, svc: SandboxService, info: SandboxInfo, local: dict[st
     query = query_of(local)
     total = total_profiles(cur, info)
     cutoff = sample_buckets(total, svc.settings.sample_threshold)
-    bucket = f'(hash(q."_id") % {BUCKETS})'
-    where = f"{bucket} < {cutoff}" if cutoff < BUCKETS else ""
-    profiles = info.table("profiles")
-    with members_table(cur, info, query, now=svc.store.now(info), where=where) as members:
-        rows = cur.execute(
-            f'SELECT hash(p."_id") % {BUCKETS} AS b, count(*), count(m."_id") '
-            f'FROM {profiles} AS p LEFT JOIN {members} AS m ON m."_id" = p."_id" '
-            f'WHERE hash(p."_id") % {BUCKETS} < {cutoff} GROUP BY b'
+    where = f'hash(q."_id") % {BUCKETS} < {cutoff}' if cutoff < BUCKETS else ""
+    now = svc.store.now(info)
+    with members_table(cur, info, query, now=now, where=where, columns=("identityMap",)) as m:
+        totals = cur.execute(
+            f'SELECT hash("_id") % {BUCKETS} AS b, count(*) FROM {info.table("profiles")} '
+            f"WHERE b < {cutoff} GROUP BY b"
         ).fetchall()
+        matched = dict(
+            cur.execute(
+                f'SELECT hash("_id") % {BUCKETS} AS b, count(*) FROM {m} GROUP BY b'
+            ).fetchall()
+        )
         ns_rows = cur.execute(
-            f'SELECT b, ns, count(*) FROM (SELECT hash(p."_id") % {BUCKETS} AS b, '
-            f'unnest(map_keys(p."identityMap")) AS ns FROM {profiles} AS p '
-            f'JOIN {members} AS m ON m."_id" = p."_id") GROUP BY b, ns'
+            f'SELECT b, ns, count(*) FROM (SELECT hash("_id") % {BUCKETS} AS b, '
+            f'unnest(map_keys("identityMap")) AS ns FROM {m}) GROUP BY b, ns'
         ).fetchall()
         ids = cur.execute(
-            f'SELECT "_id" FROM {members} ORDER BY "_id" LIMIT ?',
+            f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
             [svc.settings.preview_max_results],
         ).fetchall()
     namespaces: dict[int, dict[str, int]] = {}
@@ -145,7 +147,7 @@ def evaluate(cur: Cursor, svc: SandboxService, info: SandboxInfo, local: dict[st
     return Evaluation(
         total=total,
         cutoff=cutoff,
-        rows={int(b): (int(n), int(k)) for b, n, k in rows},
+        rows={int(b): (int(n), int(matched.get(b, 0))) for b, n in totals},
         namespaces=namespaces,
         members=[str(r[0]) for r in ids],
     )
