@@ -133,10 +133,9 @@ def normalise_unit(word: str) -> a.TimeUnit:
 
 def _span(node: Tree | Token) -> a.Span:
     """From the first character of the node's first token to the end of its last token."""
-    first = node
+    first = last = node
     while isinstance(first, Tree):
         first = first.children[0]
-    last = node
     while isinstance(last, Tree):
         last = last.children[-1]
     return a.Span(
@@ -168,44 +167,12 @@ class _Builder:
     chain step clause given twice) are collected in ``problems`` and building goes on, so that
     all of them are reported together."""
 
-    __slots__ = ("depth", "dispatch", "problems", "variables")
+    __slots__ = ("depth", "problems", "variables")
 
     def __init__(self) -> None:
         self.variables: list[str] = []
         self.depth = 0  # implicit scopes open
         self.problems: list[Diagnostic] = []
-        self.dispatch: dict[str, Callable[[Tree], a.Expr]] = {
-            "name": self.name,
-            "string": self.string,
-            "int": self.int_,
-            "double": self.double,
-            "boolean": self.boolean,
-            "param": self.param,
-            "upref": self.upref,
-            "time_literal": self.time_literal,
-            "paren": self.paren,
-            "list": self.list_,
-            "object": self.object_,
-            "call": self.call,
-            "field": self.field,
-            "method": self.method,
-            "bracket": self.bracket,
-            "negate": self.negate,
-            "arith": self.arith,
-            "compare": self.compare,
-            "infix_op": self.infix_op,
-            "occurs": self.occurs,
-            "not_op": self.not_op,
-            "and_op": self.and_op,
-            "or_op": self.or_op,
-            "let_expr": self.let_expr,
-            "lambda_expr": self.lambda_expr,
-            "select": self.select,
-            "quantifier": self.quantifier,
-            "aggregate": self.aggregate,
-            "chain": self.chain,
-            "relative_period": self.relative_period,
-        }
 
     def report(
         self,
@@ -221,7 +188,7 @@ class _Builder:
 
     def expr(self, node: Tree | Token) -> a.Expr:
         assert isinstance(node, Tree), node  # every primary is a named rule
-        return self.dispatch[node.data](node)
+        return _RULES[node.data](self, node)
 
     # -- leaves ----------------------------------------------------------------------------
 
@@ -611,6 +578,40 @@ class _Builder:
             label=label, what=what, where=where, when=when, count=count, span=_span(node)
         )
 
+
+_RULES: dict[str, Callable[[_Builder, Tree], a.Expr]] = {
+    "name": _Builder.name,
+    "string": _Builder.string,
+    "int": _Builder.int_,
+    "double": _Builder.double,
+    "boolean": _Builder.boolean,
+    "param": _Builder.param,
+    "upref": _Builder.upref,
+    "time_literal": _Builder.time_literal,
+    "paren": _Builder.paren,
+    "list": _Builder.list_,
+    "object": _Builder.object_,
+    "call": _Builder.call,
+    "field": _Builder.field,
+    "method": _Builder.method,
+    "bracket": _Builder.bracket,
+    "negate": _Builder.negate,
+    "arith": _Builder.arith,
+    "compare": _Builder.compare,
+    "infix_op": _Builder.infix_op,
+    "occurs": _Builder.occurs,
+    "not_op": _Builder.not_op,
+    "and_op": _Builder.and_op,
+    "or_op": _Builder.or_op,
+    "let_expr": _Builder.let_expr,
+    "lambda_expr": _Builder.lambda_expr,
+    "select": _Builder.select,
+    "quantifier": _Builder.quantifier,
+    "aggregate": _Builder.aggregate,
+    "chain": _Builder.chain,
+    "relative_period": _Builder.relative_period,
+}
+"""The builder of each named rule (a rule that ``?`` does not inline)."""
 
 _INFIX = {"IN": "in", "NOTIN": "notIn", "LIKE": "like", "MATCHES": "matches"}
 _NULL_WORDS = frozenset({"null", "NULL", "Null", "nil", "None"})
