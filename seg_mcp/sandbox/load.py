@@ -20,6 +20,7 @@ own are approximate):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,11 @@ def _sql_str(text: str | Path) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _sql_file(path: Path) -> str:
+    """The file as a literal for read_json, which globs: `*`, `?` and `[` are made literal."""
+    return _sql_str(re.sub(r"[*?[]", lambda m: f"[{m[0]}]", str(path)))
+
+
 @dataclass(frozen=True)
 class _Job:
     info: SandboxInfo
@@ -106,7 +112,7 @@ def _detect(cur: Cursor, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
         if path is None:
             continue
         try:
-            rel = cur.sql(f"SELECT * FROM read_json({_sql_str(path)}, {_DETECT}) LIMIT 0")
+            rel = cur.sql(f"SELECT * FROM read_json({_sql_file(path)}, {_DETECT}) LIMIT 0")
             shape = {
                 name: from_duckdb_type(t) for name, t in zip(rel.columns, rel.types, strict=True)
             }
@@ -132,7 +138,7 @@ def _stage(cur: Cursor, table: str, path: Path | None, root: xdm.XdmField, *, ev
     spec = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in columns.items()) + "}"
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        f"SELECT * FROM read_json({_sql_str(path)}, {_READ}, columns={spec})"
+        f"SELECT * FROM read_json({_sql_file(path)}, {_READ}, columns={spec})"
     )
     row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
     assert row is not None

@@ -253,6 +253,13 @@ def test_empty_objects_and_blank_files_load(store: Store, tmp_path: Path) -> Non
     assert (result.profiles, result.events) == (1, 0)
 
 
+def test_a_file_name_with_glob_characters_is_read_as_named(store: Store, tmp_path: Path) -> None:
+    jsonl(tmp_path / "p1x.jsonl", person("other"))  # what the name matches as a pattern
+    profiles = jsonl(tmp_path / "p[1]*?.jsonl", person("a"))
+    assert load(store, dev(store), profiles=profiles).profiles == 1
+    assert rows(store, f"SELECT _id FROM {dev(store).table('profiles')}") == [("a",)]
+
+
 def test_new_fields_join_the_tree_and_the_tables(store: Store, tmp_path: Path) -> None:
     load(store, dev(store), profiles=jsonl(tmp_path / "a.jsonl", person("old")))
     profiles = jsonl(
