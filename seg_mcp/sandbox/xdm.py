@@ -520,8 +520,9 @@ _WIDEN = {
 
 
 def merge(base: XdmField, extra: XdmField, path: str = "") -> XdmField:
-    """`base` extended with what `extra` has and `base` lacks. Declared scalars keep their type
-    when the other side is a compatible number; any other disagreement raises FieldConflict."""
+    """`base` extended with what `extra` has and `base` lacks. Numbers widen to the wider type
+    (int < long < number); a declared date or date-time keeps its type when the data holds
+    strings; any other disagreement raises FieldConflict."""
     here = path or base.name
     if base.type != extra.type:
         widened = _WIDEN.get((base.type, extra.type))
