@@ -71,28 +71,28 @@ def _confirm_resolver(spec: ToolSpec, runtime: Runtime, params: list[inspect.Par
             await runtime.guard.check_write(sandbox)
             args = {k: v for k, v in kwargs.items() if k != "confirm"}
             wanted = await confirm(call, **args)
+            given = kwargs.get("confirm")
+            if given == wanted.phrase:
+                return ConfirmForm(confirm=True)
+            if given is not None:
+                raise Refusal(
+                    f"confirm={given!r} does not name this target; pass "
+                    f"confirm={wanted.phrase!r} exactly. Nothing was changed."
+                )
+            caps = ctx.client_capabilities
+            if caps is None or caps.elicitation is None:
+                raise Refusal(
+                    "it needs a confirmation and this client cannot ask its user (no "
+                    "elicitation support): after the user agrees, call again with "
+                    f"confirm={wanted.phrase!r}. Nothing was changed."
+                )
+            return Elicit(wanted.question, ConfirmForm)
         except (Refusal, AEPError) as exc:
             if isinstance(exc, Refusal):
                 await call.audit(spec.name, _target(kwargs), exc.outcome, None, exc.message)
             raise ToolError(describe_error(exc, spec.name, sandbox)) from None
         finally:
             current_tool.reset(token)
-        given = kwargs.get("confirm")
-        if given == wanted.phrase:
-            return ConfirmForm(confirm=True)
-        if given is not None:
-            raise ToolError(
-                f"{spec.name} refused: confirm={given!r} does not name this target; "
-                f"pass confirm={wanted.phrase!r} exactly. Nothing was changed."
-            )
-        caps = ctx.client_capabilities
-        if caps is None or caps.elicitation is None:
-            raise ToolError(
-                f"{spec.name} needs a confirmation and this client cannot ask its user "
-                f"(no elicitation support): after the user agrees, call again with "
-                f"confirm={wanted.phrase!r}. Nothing was changed."
-            )
-        return Elicit(wanted.question, ConfirmForm)
 
     resolver_params = [
         *params,

@@ -167,7 +167,8 @@ async def test_delete_needs_the_phrase_naming_the_target(
         await aep.retrieve_segment_definition_by_id(sid)
     await aep.retrieve_segment_definition_by_id(other)
     entries = [(e["operation"], e["target"], e["outcome"]) for e in audit_entries(audit_path)]
-    assert entries == [("deleteSegmentDefinition", sid, "ok")]
+    refused = ("delete_resource", sid, "refused")  # both refusals are on record too
+    assert entries == [refused, refused, ("deleteSegmentDefinition", sid, "ok")]
 
 
 @pytest.mark.parametrize(
