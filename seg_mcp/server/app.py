@@ -252,5 +252,5 @@ def build_server(
         tools=[_tool(spec, runtime) for spec in specs],
     )
     prompts.register(server)
-    resources.register(server, lambda: runtime.aep)
+    resources.register(server, lambda: runtime.aep, runtime.catalog)
     return server

@@ -49,21 +49,26 @@ class Runtime:
         return self.client
 
     async def catalog(self, sandbox: str) -> FieldCatalog:
-        """The sandbox's profile and event fields from its union schemas (cached)."""
+        """The sandbox's profile and event fields (cached for CATALOG_TTL_SECONDS)."""
         cached = self._catalogs.get(sandbox)
         if cached and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
             return cached[1]
-        schemas: dict[str, Any] = {}
-
-        async def fetch(key: str, class_id: str) -> None:
-            schemas[key] = await self.aep.get_union_schema(class_id, sandbox=sandbox)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(fetch, "profile", PROFILE_CLASS)
-            tg.start_soon(fetch, "event", EXPERIENCE_EVENT_CLASS)
-        catalog = catalog_from_xdm_schemas(schemas["profile"], schemas["event"])
+        catalog = await fetch_catalog(self.aep, sandbox)
         self._catalogs[sandbox] = (time.monotonic(), catalog)
         return catalog
+
+
+async def fetch_catalog(aep: AEPClient, sandbox: str) -> FieldCatalog:
+    """A sandbox's profile and event fields from its two union schemas, fetched together."""
+    schemas: dict[str, Any] = {}
+
+    async def fetch(key: str, class_id: str) -> None:
+        schemas[key] = await aep.get_union_schema(class_id, sandbox=sandbox)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(fetch, "profile", PROFILE_CLASS)
+        tg.start_soon(fetch, "event", EXPERIENCE_EVENT_CLASS)
+    return catalog_from_xdm_schemas(schemas["profile"], schemas["event"])
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import anyio.to_thread
@@ -26,6 +27,7 @@ from seg_mcp.pql.parser import build, lark_parser
 from seg_mcp.sandbox import SandboxSettings, create_app
 from seg_mcp.server import prompts, resources
 from seg_mcp.server.app import build_server
+from seg_mcp.server.runtime import fetch_catalog
 
 PROFILE = "https://ns.adobe.com/xdm/context/profile"
 
@@ -49,7 +51,7 @@ def server(aep: AEPClient) -> MCPServer:
     # A client in a fixture would be entered and left in different tasks (pytest-asyncio), which
     # anyio's cancel scopes refuse: each test opens its own `Client(server)`.
     server = MCPServer("resources-under-test")
-    resources.register(server, lambda: aep)
+    resources.register(server, lambda: aep, partial(fetch_catalog, aep))
     return server
 
 
