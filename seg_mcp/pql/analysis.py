@@ -354,9 +354,11 @@ def _eligibility(
     return Eligibility(True, streaming, edge, tuple(reasons))
 
 
-def analyze(query: a.Query) -> Analysis:
-    """What ``query`` reads and how it may be evaluated (never raises)."""
-    inference = Inference(None).run(query)
+def analyze(query: a.Query, inference: Inference | None = None) -> Analysis:
+    """What ``query`` reads and how it may be evaluated (never raises). ``inference`` is the
+    catalog-free inference pass over ``query`` when the caller has already run it."""
+    if inference is None:
+        inference = Inference(None).run(query)
     profile = tuple(path for root, path in inference.fields if root == "profile")
     event = tuple(path for root, path in inference.fields if root == "event")
     collector = _Events()

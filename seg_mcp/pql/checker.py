@@ -3,7 +3,8 @@
 Syntax first (``syntax.parse_text``); when the text parses, the field and type check against the
 catalog (``fieldcheck``), the analysis (``analysis``) and the plain-English explanation
 (``explain``) follow, even if the parser found a function PQL does not have, so that every
-problem is reported at once. Never raises on any input.
+problem is reported at once. Without a catalog the field check's inference pass is the one the
+analysis needs, so it runs once. Never raises on any input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from seg_mcp.pql.analysis import Analysis, analyze
 from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic
 from seg_mcp.pql.explain import explain
-from seg_mcp.pql.fieldcheck import check_fields
+from seg_mcp.pql.infer import Inference
 from seg_mcp.pql.pqljson import to_pql_json
 from seg_mcp.pql.printer import to_pql_text
 from seg_mcp.pql.syntax import parse_text
@@ -69,8 +70,9 @@ def check(text: str, catalog: FieldCatalog | None = None) -> CheckResult:
     analysis: Analysis | None = None
     explanation: str | None = None
     try:
-        found.extend(check_fields(query, catalog))
-        analysis = analyze(query)
+        inference = Inference(catalog).run(query)  # the field check
+        found.extend(inference.diagnostics)
+        analysis = analyze(query, inference if catalog is None else None)  # one pass if it can
         explanation = explain(query)
     except RecursionError:
         found.append(
