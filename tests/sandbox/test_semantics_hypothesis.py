@@ -203,7 +203,7 @@ def event_query(draw: st.DrawFn) -> a.Expr:
         st.sampled_from(
             [
                 *("select", "filter", "count", "sum", "head", "forall", "chain", "projection"),
-                *("item", "item projection", "item sum"),
+                *("item", "item projection", "item set", "item sum"),
             ]
         )
     )
@@ -222,6 +222,13 @@ def event_query(draw: st.DrawFn) -> a.Expr:
         )
     if kind == "item projection":  # xEvent.productListItems.SKU = "PS"
         return draw(text_test(path(a.XEvent(), "productListItems.SKU"), SKUS))
+    if kind == "item set":  # xEvent.productListItems.SKU.intersects(["PS", "AI"]), .includes
+        skus = path(a.XEvent(), "productListItems.SKU")
+        some = draw(st.lists(st.sampled_from(SKUS), max_size=2))
+        listed = a.ListLiteral(items=tuple(string(sku) for sku in some))
+        if draw(st.booleans()):
+            return fn("includes", skus, string(draw(st.sampled_from(SKUS))))
+        return fn("intersects", *draw(st.permutations([skus, listed])))
     if kind == "item sum":
         total = fn("sum", path(a.XEvent(), "productListItems.priceTotal"))
         return fn(draw(OPS), total, number(draw(st.sampled_from([0, 20, 40, 60]))))

@@ -228,6 +228,26 @@ def _set_function(
     return handler
 
 
+def _any_of(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
+    """``array.intersects(list)`` and ``array.includes(value)``: when the array is a relation
+    (events, items), a semi-join on its elements rather than a list built per profile (1.9 s ->
+    0.3 s at 1M profiles)."""
+    if len(node.args) != 2:
+        raise cannot(f"{node.name} takes one argument", node)
+    array, other = (c.value(arg, scope) for arg in node.args)
+    if node.name == "intersects" and isinstance(other, Rel) and isinstance(array, Val):
+        array, other = other, array  # symmetric: the relation on the left
+    if not isinstance(array, Rel) or isinstance(other, Rel):
+        return _LIST_FUNCTIONS[node.name](c, node, scope)
+    elem, other = c.as_value(array.elem), c.as_value(other)
+    if node.name == "includes":
+        elem, other = c.coerce_pair(elem, other, node)
+        return exists(array.where(exp.EQ(this=elem.sql, expression=other.sql)))
+    if other.type.kind not in ("list", "null"):
+        raise cannot(f"{other.type.describe()} used as an array", node.args[1])
+    return exists(array.where(call("list_contains", other.sql, elem.sql)))
+
+
 def _distinct(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
     values = as_list(c, c.value(node.args[0], scope), node.args[0])
     return Val(call("list_distinct", values.sql), values.type)
@@ -243,6 +263,11 @@ def _head(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
     return Val(call("list_extract", values.sql, exp.Literal.number(1)), values.type.item or NULL)
 
 
+_LIST_FUNCTIONS = {
+    "intersects": _set_function("list_has_any"),
+    "includes": _set_function("list_contains"),
+}
+
 METHODS: dict[str, Callable[[Compiler, a.FnApply, Scope], Value]] = {
     "filter": _filter,
     "exists": _exists,
@@ -252,11 +277,11 @@ METHODS: dict[str, Callable[[Compiler, a.FnApply, Scope], Value]] = {
     "average": _aggregate_method,
     "min": _aggregate_method,
     "max": _aggregate_method,
-    "intersects": _set_function("list_has_any"),
+    "intersects": _any_of,
     "intersection": _set_function("list_intersect", returns_list=True),
     "subsetOf": _set_function("list_has_all", swap=True),
     "supersetOf": _set_function("list_has_all"),
-    "includes": _set_function("list_contains"),
+    "includes": _any_of,
     "distinct": _distinct,
     "head": _head,
 }
