@@ -99,7 +99,7 @@ class Compiler:
         """Give each semi-join ``"p#"."_id" IN (SELECT ...)`` that also reads the profile (an
         event filter with ``^.loyalty.points``) its own copy of the profile row, joined on the id.
         Left correlated, DuckDB pairs every event with every distinct value read: 30 s instead
-        of 25 ms on 20k profiles. Inner semi-joins first, so an outer one sees their ids."""
+        of 19 ms on 20k profiles. Inner semi-joins first, so an outer one sees their ids."""
         layout = self.layout
         profile_id = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
         for node in reversed(list(sql.find_all(exp.In, bfs=False))):
