@@ -96,8 +96,8 @@ def test_now_with_a_time_zone_is_converted_to_utc() -> None:
     ("text", "message"),
     [
         (
-            "person.name.topN(firstName, 2)",
-            "not supported yet: the function topN() at line 1, column 1",
+            "xEvent.topN(commerce.order.priceTotal, loyalty.points).count() > 1",
+            "not supported yet: topN() with a count that is not a whole number at line 1",
         ),
         (
             "xEvent.groupBy(eventType).count() > 1",

@@ -544,6 +544,14 @@ def _apply(node: a.FnApply, env: Env) -> Any:
         if name == "get":
             return m.get(ev(args[1], env))
         return list(m.keys()) if name == "keys" else list(m.values())
+    if name in ("topN", "bottomN"):  # a stable sort: ties keep the array's order
+        keyed = []
+        for item in _as_list(ev(args[0], env)):
+            body, e2 = _element_env(args[1], env, item)
+            if (key := ev(body, e2)) is not None:
+                keyed.append((key, item))
+        keyed.sort(key=lambda pair: pair[0], reverse=name == "topN")
+        return [item for _, item in keyed[: ev(args[2], env)]]
     if name in ("filter", "exists", "count", "sum", "average", "min", "max", "map"):
         items = _as_list(ev(args[0], env))
         if len(args) == 1:

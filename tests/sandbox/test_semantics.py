@@ -216,8 +216,22 @@ AGGREGATE_CASES = [
     ),
 ]
 
+# topN/bottomN rank the elements whose value is defined (e42 has no timestamp; e12 no price).
+RANKING_CASES = [
+    ('xEvent.topN(commerce.order.priceTotal, 1).head().eventType = "commerce.purchases"', "125"),
+    ("xEvent.topN(commerce.order.priceTotal, 1).head().commerce.order.priceTotal = 60", "2"),
+    ("xEvent.bottomN(commerce.order.priceTotal, 1).head().commerce.order.priceTotal = 40", "2"),
+    ("xEvent.topN(commerce.order.priceTotal, 5).count() = 2", "2"),
+    ("xEvent.topN(commerce.order.priceTotal, 2).sum(commerce.order.priceTotal) = 100", "25"),
+    ('xEvent.topN(timestamp, 2).eventType.includes("commerce.checkouts")', ""),
+    ('xEvent.bottomN(timestamp, 1).head().eventType = "commerce.productListAdds"', "125"),
+    ('xEvent.productListItems.topN(priceTotal, 1).head().SKU = "PS"', "1"),
+    ('xEvent.productListItems.bottomN(priceTotal, 1).head().SKU = "LR"', "1"),
+    ('xEvent.productListItems.head().SKU = "AI"', "2"),  # the items of the earliest event
+]
 
-@pytest.mark.parametrize(("text", "expected"), EVENT_CASES + AGGREGATE_CASES)
+
+@pytest.mark.parametrize(("text", "expected"), EVENT_CASES + AGGREGATE_CASES + RANKING_CASES)
 def test_event_predicates(con: duckdb.DuckDBPyConnection, text: str, expected: str) -> None:
     assert members(con, text) == ids(*expected)
 

@@ -202,7 +202,8 @@ def event_query(draw: st.DrawFn) -> a.Expr:
     kind = draw(
         st.sampled_from(
             [
-                *("select", "filter", "count", "sum", "head", "forall", "chain", "projection"),
+                *("select", "filter", "count", "sum", "head", "ranked", "forall", "chain"),
+                "projection",
                 *("item", "item projection", "item set", "item sum"),
             ]
         )
@@ -267,6 +268,18 @@ def event_query(draw: st.DrawFn) -> a.Expr:
     if kind == "head":  # the earliest matching event
         first = path(fn("head", filtered), "commerce.order.priceTotal")
         return fn(draw(OPS), first, number(draw(st.sampled_from([0, 40, 100, 150]))))
+    if kind == "ranked":  # xEvent[...].topN(commerce.order.priceTotal, 2).count() > 1, .head()...
+        by = draw(st.sampled_from(["commerce.order.priceTotal", "timestamp"]))
+        ranked = fn(
+            draw(st.sampled_from(["topN", "bottomN"])),
+            filtered,
+            a.Lambda(params=(), body=path(ELEMENT, by)),
+            number(draw(st.integers(1, 3))),
+        )
+        if draw(st.booleans()):
+            return fn(draw(OPS), fn("count", ranked), number(draw(st.integers(0, 2))))
+        first = path(fn("head", ranked), "eventType")
+        return draw(text_test(first, EVENT_TYPES))
     total = fn(
         "sum", filtered, a.Lambda(params=(), body=path(ELEMENT, "commerce.order.priceTotal"))
     )

@@ -26,12 +26,13 @@ the reference evaluator in tests/sandbox/refeval.py) decide:
 * a field the tables do not have reads as missing; so does an impossible ``date()`` from data;
 * ``chain`` ``COUNT(n)``: n matching events after the previous step (ties allowed among them),
   the step's event being the n-th; a later ``WHEN(... A)`` is relative to that event; events
-  without timestamp never take part.
+  without timestamp never take part;
+* ``topN``/``bottomN`` rank the elements whose value is defined; ties keep the array's order.
 
-Not supported yet (:class:`UnsupportedQuery`): ``topN``, ``bottomN``, ``groupBy``, ``mapEntry``,
-object literals, parameters other than ``$1``, lambdas with several parameters, ``chain`` over
-anything but ``xEvent``, regular expressions with look-around, back-references or atomic groups
-(DuckDB uses RE2).
+Not supported yet (:class:`UnsupportedQuery`): ``topN``/``bottomN`` with a computed count,
+``groupBy``, ``mapEntry``, object literals, parameters other than ``$1``, lambdas with several
+parameters, ``chain`` over anything but ``xEvent``, regular expressions with look-around,
+back-references or atomic groups (DuckDB uses RE2).
 """
 
 from __future__ import annotations

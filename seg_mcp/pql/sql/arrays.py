@@ -22,6 +22,7 @@ from seg_mcp.pql.sql.values import (
     call,
     coalesce_false,
     exists,
+    ident,
     merge,
     pred,
     scalar_subquery,
@@ -189,6 +190,39 @@ def _aggregate_method(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
     return _aggregate(c, rel, node.name, value, node)
 
 
+def _top(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
+    """``array.topN(value, n)`` / ``bottomN``: the n elements with the largest (smallest) defined
+    value, in that order, ties in the array's order (events: by time). A correlated derived table
+    ``(SELECT ... ORDER BY value LIMIT n)``, numbered in that order."""
+    if len(node.args) != 3:
+        raise cannot(f"{node.name} takes a value and a count", node)
+    count = node.args[2]
+    if not (isinstance(count, a.Literal) and count.literal_type == "Integer"):
+        raise UnsupportedQuery(f"{node.name}() with a count that is not a whole number", count)
+    rel = _receiver(c, node, scope)
+    body, inner = _element_scope(c, node.args[1], rel, scope)
+    key = c.as_value(c.val(body, inner))
+    if not key.type.is_scalar:
+        raise cannot(f"{node.name} by {key.type.describe()}", node.args[1])
+    alias, row = c.alias("t"), rel.elem.row
+    order = [exp.Ordered(this=key.sql, desc=node.name == "topN"), *rel.order]
+    number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
+    if row is None:
+        item: exp.Expr = exp.alias_(c.as_value(rel.elem).sql, ident("v"), copy=False)
+        elem = Val(exp.column("v", table=alias, quoted=True), rel.elem.type)
+    else:  # an event stays a row: its columns, not one struct per event
+        item = exp.Column(this=exp.Star(), table=ident(row))
+        elem = Val(exp.column(alias, quoted=True), rel.elem.type, False, row=alias)
+    defined = replace(
+        rel.where(exp.Not(this=exp.Is(this=key.sql, expression=exp.Null()))), order=tuple(order)
+    )
+    query = defined.select(
+        item, exp.alias_(number, ident("n#"), copy=False), first=int(count.value)
+    )
+    position = exp.Ordered(this=exp.column("n#", table=alias, quoted=True))
+    return Rel((query.subquery(ident(alias), copy=False),), (), elem, (position,))
+
+
 # -- set functions ---------------------------------------------------------------------------
 
 
@@ -201,7 +235,7 @@ def as_list(c: Compiler, value: Value, node: a.Node) -> Val:
     elem = c.as_value(value.elem)
     inner: exp.Expr = elem.sql
     if value.order:
-        inner = exp.Order(this=inner, expressions=[exp.Ordered(this=o) for o in value.order])
+        inner = exp.Order(this=inner, expressions=list(value.order))
     collected = exp.Subquery(this=value.select(exp.ArrayAgg(this=inner)))
     empty = exp.Array(expressions=[])
     return Val(exp.Coalesce(this=collected, expressions=[empty]), list_of(elem.type), False)
@@ -257,8 +291,7 @@ def _head(c: Compiler, node: a.FnApply, scope: Scope) -> Value:
     value = c.value(node.args[0], scope)
     if isinstance(value, Rel) and value.order:  # the first event: no list of whole events built
         elem = c.as_value(value.elem)
-        first = value.select(elem.sql).order_by(*value.order, copy=False).limit(1, copy=False)
-        return Val(exp.Subquery(this=first), elem.type)
+        return Val(exp.Subquery(this=value.select(elem.sql, first=1)), elem.type)
     values = as_list(c, value, node.args[0])
     return Val(call("list_extract", values.sql, exp.Literal.number(1)), values.type.item or NULL)
 
@@ -284,4 +317,6 @@ METHODS: dict[str, Callable[[Compiler, a.FnApply, Scope], Value]] = {
     "includes": _any_of,
     "distinct": _distinct,
     "head": _head,
+    "topN": _top,
+    "bottomN": _top,
 }

@@ -188,7 +188,7 @@ class Compiler:
             owner = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
         inner = exp.column(layout.event_profile, table=alias, quoted=True)
         row = Val(exp.column(alias, quoted=True), layout.event, False, row=alias)
-        order = exp.column("timestamp", table=alias, quoted=True)
+        order = exp.Ordered(this=exp.column("timestamp", table=alias, quoted=True))
         return Rel((table(layout.events, alias),), (), row, (order,), link=(owner, inner))
 
     def to_rel(self, value: Value, node: a.Node) -> Rel:

@@ -62,8 +62,8 @@ class Rel:
     """A PQL array as a relation: ``SELECT ... FROM sources WHERE link AND conds``, one element
     per row. ``link`` ``(outer, inner)`` is the join to the enclosing row (``inner = outer``, the
     event's profile column = the profile id), kept apart so ``EXISTS`` can be written as the
-    faster ``outer IN (SELECT inner ...)``. ``order`` sorts the elements (events by timestamp)
-    when an order is observable (``head``)."""
+    faster ``outer IN (SELECT inner ...)``. ``order`` (``ORDER BY`` items) sorts the elements
+    (events by timestamp) when an order is observable (``head``, ``topN``)."""
 
     sources: tuple[exp.Expr, ...]
     conds: tuple[exp.Expr, ...]
@@ -80,16 +80,22 @@ class Rel:
         outer, inner = self.link
         return (exp.EQ(this=inner, expression=outer),)
 
-    def select(self, *columns: exp.Expr, linked: bool = True) -> exp.Select:
+    def select(
+        self, *columns: exp.Expr, linked: bool = True, first: int | None = None
+    ) -> exp.Select:
+        """``SELECT columns FROM ... WHERE ...``; with ``first``, only the first rows in the
+        elements' order (``ORDER BY ... LIMIT first``)."""
         # copy=False: sqlglot's builders deep-copy by default, quadratic in the nesting depth
         query = exp.select(*columns, copy=False)
-        (first, *rest), renamed = _fold_unnests(self.sources)
-        query = query.from_(first, copy=False)
-        for source in rest:
-            query = query.join(source, on=exp.true(), copy=False)
+        (source, *rest), renamed = _fold_unnests(self.sources)
+        query = query.from_(source, copy=False)
+        for other in rest:
+            query = query.join(other, on=exp.true(), copy=False)
         conds = (self.link_condition() if linked else ()) + self.conds
         if conds:
             query = query.where(conj(conds), copy=False)
+        if first is not None:
+            query = query.order_by(*self.order, copy=False).limit(first, copy=False)
         return _rename_columns(query, renamed) if renamed else query
 
 
