@@ -1,12 +1,13 @@
 """Median latency of engine.count() on a generated sandbox (default 1M profiles / 10M events).
 
     .venv/bin/python bench/bench_evaluate.py [--profiles N] [--events-per-profile K]
-        [--cache PATH | env SEG_BENCH_CACHE] [--runs R] [--threads T]
+        [--cache PATH | env SEG_BENCH_CACHE] [--runs R] [--threads T] [--shapes]
 
 The dataset is generated with seg_mcp.sandbox.generate into a DuckDB file (a temporary one,
 removed at the end, unless a cache path is given: then it is reused when it already holds a dataset
 of the asked size). Prints the generation time, then for each query the median and min of R warm
-runs of count() (compile + introspection + execution), and the machine's load average.
+runs of count() (compile + introspection + execution), with --shapes one run of each of SHAPES,
+and the machine's load average.
 Targets (issue 4): profile + event under 100 ms, chain under 500 ms.
 """
 
@@ -47,6 +48,45 @@ QUERIES = {
     ),
 }
 
+#: More shapes assistants write (--shapes): each once slow in some way; none should be now.
+SHAPES = {
+    "event count": 'xEvent[eventType = "commerce.purchases"].count() > 3',
+    "forall": 'forall X from xEvent where X.eventType != "commerce.purchases"',
+    "not event": 'not(xEvent[eventType = "commerce.purchases"])',
+    "max timestamp": "xEvent.timestamp.max() occurs <= 3 days before now",
+    "item projection": 'xEvent.productListItems.SKU = "GLV-TREK-01"',
+    "item intersects": 'xEvent.productListItems.SKU.intersects(["GLV-TREK-01", "CC"])',
+    "item filter": "xEvent[productListItems[priceTotal > 100]]",
+    "item sum": "xEvent.productListItems.priceTotal.sum() > 1000",
+    "^ in event": "xEvent[commerce.order.priceTotal > ^.loyalty.points / 10]",
+    "^^ in item": "xEvent[productListItems[priceTotal > ^^.loyalty.points / 10]]",
+    "chain, 3 steps": (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productViews"), '
+        'B: WHAT(eventType = "commerce.productListAdds") WHEN(<= 1 days after A), '
+        'C: WHAT(eventType = "commerce.purchases") WHEN(<= 7 days after B)])'
+    ),
+    "chain COUNT(3)": (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "web.webpagedetails.pageViews") '
+        'COUNT(3), B: WHAT(eventType = "commerce.purchases")])'
+    ),
+    "chain with ^": (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productListAdds" and '
+        '^.loyalty.tier = "gold"), B: WHAT(eventType = "commerce.purchases") '
+        "WHEN(<= 7 days after A)])"
+    ),
+    "two declarations": (
+        'select A from xEvent, B from xEvent where A.eventType = "commerce.productViews" '
+        'and B.eventType = "commerce.purchases" and B.timestamp > A.timestamp'
+    ),
+    "topN of purchases": (
+        'xEvent[eventType = "commerce.purchases"].topN(commerce.order.priceTotal, 3)'
+        ".sum(commerce.order.priceTotal) > 500"
+    ),
+    "head of events": (
+        'xEvent[eventType = "commerce.purchases"].head().commerce.order.priceTotal > 100'
+    ),
+}
+
 
 def parse(text: str) -> a.Query:
     built = parser.build(parser.lark_parser().parse(text))
@@ -79,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache", default=os.environ.get("SEG_BENCH_CACHE"))
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--shapes", action="store_true", help="also time the SHAPES, once each")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -123,6 +164,13 @@ def main(argv: list[str] | None = None) -> None:
         cur.close()
         median, best = statistics.median(times) * 1000, min(times) * 1000
         print(f"{label:16} count={result:>9,}  median {median:8.1f} ms  min {best:8.1f} ms")
+    for label, text in SHAPES.items() if args.shapes else ():
+        cur = con.cursor()
+        start = time.perf_counter()
+        result = engine.count(cur, info, parse(text), now=NOW)
+        took = (time.perf_counter() - start) * 1000
+        cur.close()
+        print(f"{label:18} count={result:>9,}  once   {took:8.1f} ms")
     load = os.getloadavg()
     print(
         f"load average (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
