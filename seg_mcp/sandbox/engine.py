@@ -152,9 +152,6 @@ def member_ids(
     return [row[0] for row in cur.execute(_render(statement)).fetchall()]
 
 
-def members_sql(
-    info: SandboxInfo, query: a.Query, *, now: datetime, cur: Cursor, columns: tuple[str, ...] = ()
-) -> str:
-    """A DuckDB SELECT of the qualifying profile ids and the profile ``columns`` asked for, one
-    row per profile (unordered)."""
-    return _render(sql.members(query, layout_of(cur, info), now=now, columns=columns))
+def members_sql(info: SandboxInfo, query: a.Query, *, now: datetime, cur: Cursor) -> str:
+    """A DuckDB SELECT of the qualifying profile ids (unordered)."""
+    return _render(sql.members(query, layout_of(cur, info), now=now))

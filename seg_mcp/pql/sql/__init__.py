@@ -97,20 +97,12 @@ def _from_profiles(
 
 
 def members(
-    query: a.Query,
-    layout: Layout,
-    *,
-    now: datetime,
-    sample_percent: float | None = None,
-    columns: tuple[str, ...] = (),
+    query: a.Query, layout: Layout, *, now: datetime, sample_percent: float | None = None
 ) -> exp.Select:
-    """``SELECT "p#"."<profile_id>"`` (and the profile ``columns`` asked for) of the qualifying
-    profiles, one row each (unordered)."""
-    statement = _from_profiles(
+    """``SELECT "p#"."<profile_id>"`` of the qualifying profiles (unordered)."""
+    return _from_profiles(
         layout, _profile_id(layout), condition(query, layout, now=now), sample_percent
     )
-    extra = [exp.column(name, table=PROFILE_ALIAS, quoted=True) for name in columns]
-    return statement.select(*extra, copy=False) if extra else statement
 
 
 def count(

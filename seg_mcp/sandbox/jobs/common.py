@@ -122,22 +122,18 @@ def query_of(local: dict[str, Any]) -> Any:
 
 @contextmanager
 def members_table(
-    cur: Cursor,
-    info: SandboxInfo,
-    query: Any,
-    *,
-    now: datetime,
-    where: str = "",
-    columns: tuple[str, ...] = (),
+    cur: Cursor, info: SandboxInfo, query: Any, *, now: datetime, where: str = ""
 ) -> Iterator[str]:
-    """A temporary table `(_id, *columns)` of the profiles that qualify for `query` (optionally
-    narrowed by `where`, a condition on `q."_id"`), dropped on exit. Engine limits become
-    `JobFailure`."""
+    """A temporary table `(_id)` of the profiles that qualify for `query` (one row each;
+    optionally narrowed by `where`, a condition on `q."_id"`), dropped on exit. Engine limits
+    become `JobFailure`."""
     table = "job_members_" + uuid.uuid4().hex
     try:
-        sql = engine.members_sql(info, query, now=now, cur=cur, columns=columns)
+        sql = engine.members_sql(info, query, now=now, cur=cur)
         narrowed = f" WHERE {where}" if where else ""
-        cur.execute(f'CREATE TEMP TABLE "{table}" AS SELECT * FROM ({sql}) AS q{narrowed}')
+        cur.execute(
+            f'CREATE TEMP TABLE "{table}" AS SELECT q."_id" FROM ({sql}) AS q("_id"){narrowed}'
+        )
     except engine.UnsupportedQuery as exc:
         raise JobFailure(str(exc)) from exc
     except duckdb.Error as exc:
