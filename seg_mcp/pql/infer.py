@@ -37,15 +37,6 @@ EVENT = PType("object", root="event")
 XEVENTS = PType("array", item=EVENT, root="event")
 
 
-def check_fields(query: a.Query, catalog: FieldCatalog | None = None) -> list[Diagnostic]:
-    """Semantic findings about ``query`` against ``catalog`` (``None`` or an empty catalog: no
-    field knowledge, so only arity and literal type checks). Never raises."""
-    try:
-        return Inference(catalog).run(query).diagnostics
-    except RecursionError:  # pragma: no cover - a tree nested deeper than Python's stack
-        return []
-
-
 def _segment(node: a.FieldLookup) -> a.Span:
     """The span of the last name of a lookup (``countryCod`` in ``homeAddress.countryCod``)."""
     s = node.span

@@ -22,7 +22,7 @@ from sqlglot import exp
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.sql import timewindow
 from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
-from seg_mcp.pql.sql.values import Rel, Val, exists, ident, merge
+from seg_mcp.pql.sql.values import Rel, Val, exists, ident, merge, reads
 
 if t.TYPE_CHECKING:
     from seg_mcp.pql.sql.compiler import Compiler, Scope
@@ -97,12 +97,7 @@ def _step(
 def _self_contained(rel: Rel) -> bool:
     """Whether the step's conditions read only its own event (no profile, no other alias)."""
     (source,) = rel.sources
-    alias = source.alias_or_name
-    return all(
-        column.table == alias or (not column.table and column.name == alias)
-        for cond in rel.conds
-        for column in cond.find_all(exp.Column)
-    )
+    return reads(*rel.conds) <= {source.alias_or_name}
 
 
 def _ranked(c: Compiler, rel: Rel, ts: exp.Expr, count: int) -> Rel:

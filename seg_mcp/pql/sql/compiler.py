@@ -37,6 +37,7 @@ from seg_mcp.pql.sql.values import (
     ident,
     merge,
     pred,
+    reads,
     table,
     typed_null,
     unnest,
@@ -104,7 +105,7 @@ class Compiler:
         profile_id = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
         for node in reversed(list(sql.find_all(exp.In, bfs=False))):
             query = node.args.get("query")
-            if query is None or node.this != profile_id or not _reads_profile(query.this):
+            if query is None or node.this != profile_id or PROFILE_ALIAS not in reads(query.this):
                 continue
             alias = self.alias("p")
 
@@ -295,12 +296,6 @@ class Compiler:
 
 # ---------------------------------------------------------------------------------------------
 # Node handlers
-
-
-def _reads_profile(select: exp.Expr) -> bool:
-    return any(
-        PROFILE_ALIAS in (column.table, column.name) for column in select.find_all(exp.Column)
-    )
 
 
 def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Value:

@@ -34,6 +34,7 @@ __all__ = [
     "ident",
     "merge",
     "pred",
+    "reads",
     "scalar_subquery",
     "table",
     "unnest",
@@ -115,7 +116,7 @@ def _fold_unnests(sources: tuple[exp.Expr, ...]) -> tuple[list[exp.Expr], Rename
         previous = out[-1].alias_or_name if out else None
         if isinstance(source, exp.Unnest) and previous and len(source.expressions) == 1:
             values = _rename_columns(source.expressions[0], renamed)
-            if {column.table for column in values.find_all(exp.Column)} == {previous}:
+            if reads(values) == {previous}:
                 name = source.alias
                 column = source.args["alias"].columns[0].name
                 item = exp.alias_(exp.Unnest(expressions=[values]), ident(name), copy=False)
@@ -138,6 +139,11 @@ def _rename_columns(tree: E, renamed: Renames) -> E:
         return node
 
     return t.cast(E, tree.transform(rename)) if renamed else tree
+
+
+def reads(*trees: exp.Expr) -> set[str]:
+    """The aliases the trees read: a column's table, or the alias itself used as a whole row."""
+    return {column.table or column.name for tree in trees for column in tree.find_all(exp.Column)}
 
 
 def ident(name: str) -> exp.Identifier:
