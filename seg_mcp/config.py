@@ -7,7 +7,8 @@ Where the configuration comes from, first match wins:
 3. `AEP_*` environment variables: one profile.
    `AEP_CLIENT_ID`, `AEP_CLIENT_SECRET` (or `AEP_ACCESS_TOKEN`), `AEP_ORG_ID`, `AEP_SCOPES`,
    `AEP_SANDBOXES` (comma-separated, the first is the default), `AEP_PLATFORM_URL`,
-   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds), `AEP_ALLOW_PRODUCTION_WRITES` (default false).
+   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds), `AEP_ALLOW_PRODUCTION_WRITES` (default false),
+   `AEP_CONFIRM_WITH_PHRASE` (default false, see `confirm_with_phrase` below).
 4. No Adobe credentials at all: the local sandbox, served in-process at `http://seg-mcp.local`
    with the local credentials (`SEG_SANDBOX_CLIENT_ID` / `_CLIENT_SECRET` / `_ORG_ID` override).
 
@@ -25,7 +26,15 @@ client_secret_env = "ACME_DEV_CLIENT_SECRET"  # or access_token_env = "ACME_DEV_
 scopes = ["openid", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
 sandboxes = ["dev", "qa"]
 allow_production_writes = false
+confirm_with_phrase = false   # optional, see below
 ```
+
+Deletes and cancels are confirmed by the person through MCP elicitation (the client asks its
+user). `confirm_with_phrase = true` lets a client without elicitation confirm with a phrase the
+person types: `delete <kind> <id>` (kind: segment definition, audience, schedule) or
+`cancel <kind> <id>` (kind: preview, segment job, export job), with the id the person reads in
+the host's UI. It is weaker: the model is never told the phrase, but nothing stops a model from
+composing it, so turn it on only for clients you trust to show each tool call to the person.
 
 Each sandbox belongs to exactly one profile. Errors are `ConfigError`s that name the variable, file
 key or profile at fault and never quote a secret.
@@ -116,6 +125,9 @@ class Profile(BaseModel):
     sandboxes: tuple[str, ...]
     #: Whether the MCP server may write in this profile's production sandboxes.
     allow_production_writes: bool = False
+    #: Whether a client without elicitation may confirm a destructive call with a phrase the
+    #: person types (weaker than elicitation; off by default).
+    confirm_with_phrase: bool = False
     platform_url: str = DEFAULT_PLATFORM_URL
     ims_url: str = DEFAULT_IMS_URL
 
@@ -227,6 +239,7 @@ class _AEPEnvSettings(BaseSettings):
     ims_url: str | None = None
     timeout: float | None = Field(default=None, gt=0)
     allow_production_writes: bool = False
+    confirm_with_phrase: bool = False
 
     @field_validator("scopes", "sandboxes", mode="before")
     @classmethod
@@ -308,6 +321,7 @@ def _from_env(env: _AEPEnvSettings) -> BackendConfig:
         scopes=env.scopes or DEFAULT_SCOPES,
         sandboxes=_dedupe(list(env.sandboxes)),
         allow_production_writes=env.allow_production_writes,
+        confirm_with_phrase=env.confirm_with_phrase,
         platform_url=env.platform_url or DEFAULT_PLATFORM_URL,
         ims_url=env.ims_url or DEFAULT_IMS_URL,
     )
@@ -334,6 +348,7 @@ class _FileProfile(BaseModel):
     scopes: Annotated[list[str], NoDecode] | None = None
     sandboxes: list[str] = Field(min_length=1)
     allow_production_writes: bool = False
+    confirm_with_phrase: bool = False
     platform_url: str | None = None
     ims_url: str | None = None
 
@@ -408,6 +423,7 @@ def _profile_from_file(
         scopes=tuple(fp.scopes) if fp.scopes else DEFAULT_SCOPES,
         sandboxes=_dedupe(fp.sandboxes),
         allow_production_writes=fp.allow_production_writes,
+        confirm_with_phrase=fp.confirm_with_phrase,
         platform_url=fp.platform_url
         or top.platform_url
         or env.platform_url
