@@ -24,7 +24,7 @@ class AEPClient(
     SearchAPI,
     PlatformAPI,
 ):
-    """Async client for the Segmentation Service (all 35 operations), Sandbox Management's sandbox
+    """Async client for the Segmentation Service (every operation), Sandbox Management's sandbox
     list and the Schema Registry's union schemas.
 
     ```python

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx2
-import pytest
+from spec_contract import load_contract
 
 from seg_mcp.aep import AEPClient, Credential, IMSTokenProvider, RetryPolicy, StaticTokenProvider
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SPEC_PATH = SHARED / "specs" / "segmentation.yaml"
 
 ORG = "TESTORG1234567890@AdobeOrg"
 CLIENT_ID = "test-client-id"
@@ -168,20 +164,4 @@ def json_response(status: int, body: Any = None, **headers: str) -> httpx2.Respo
 
 
 def load_spec() -> dict[str, Any]:
-    if not SPEC_PATH.is_file():
-        pytest.fail(
-            f"Adobe's Segmentation spec is missing at {SPEC_PATH}; the client's contract tests "
-            "read ../shared/specs/segmentation.yaml (next to the repository)",
-            pytrace=False,
-        )
-    import yaml
-
-    class JsonLikeLoader(yaml.SafeLoader):
-        """YAML as the JSON the service speaks: timestamps stay strings."""
-
-    JsonLikeLoader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    text = SPEC_PATH.read_text(encoding="utf-8")
-    return yaml.load(text, Loader=JsonLikeLoader)  # type: ignore[no-any-return]
+    return load_contract()

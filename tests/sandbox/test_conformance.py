@@ -19,11 +19,11 @@ import anyio
 import httpx2
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from spec_contract import load_contract
 from starlette.applications import Starlette
 
 from seg_mcp.config import LOCAL_BASE_URL
@@ -33,20 +33,12 @@ from seg_mcp.sandbox.settings import DATABASE_FILE
 from .conftest import asgi, gateway_headers, make_settings
 from .spec_defects import apply_fixes
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "segmentation.yaml"
 BASE_URL = LOCAL_BASE_URL + "/data/core/ups"
 MAX_EXAMPLES = 12
 
 
 def load_schema(mode: GenerationMode) -> schemathesis.BaseSchema:
-    if not SPEC.is_file():
-        pytest.fail(
-            f"Adobe's Segmentation spec is missing at {SPEC}; the conformance test reads "
-            "../shared/specs/segmentation.yaml (next to the repository)",
-            pytrace=False,
-        )
-    # Through JSON: YAML turns example timestamps into datetimes and status codes into ints.
-    raw = json.loads(json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8")), default=str))
+    raw = load_contract()
     raw["servers"] = [{"url": BASE_URL}]
     schema = schemathesis.openapi.from_dict(apply_fixes(raw))
     schema.config.generation.update(modes=[mode])

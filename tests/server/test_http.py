@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from seg_mcp.server import ALL_TOOLS, select
+
 from .conftest import MODES
 
 
@@ -97,7 +99,7 @@ def test_tools_command_prints_sizes(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["context", "get_context"]
-    assert lines[-1].startswith("9 tools: ")
+    assert lines[-1].startswith(f"{len(select(ALL_TOOLS, read_only=True))} tools: ")
     assert not any("save_" in line for line in lines)
 
 

@@ -1,4 +1,4 @@
-"""Audiences (7 operations)."""
+"""Audiences."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Export jobs (4 operations)."""
+"""Export jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Previews (3 operations) and estimates (1). A preview and its estimate share one id."""
+"""Previews and estimates. A preview and its estimate share one id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Schedules (5 operations)."""
+"""Schedules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Segment search (3 operations). Every call sends `x-ups-search-version: 1.0`."""
+"""Segment search. Every call sends `x-ups-search-version: 1.0`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Segment definitions (6 operations, with bulk-get) and PQL conversion (1)."""
+"""Segment definitions (with bulk-get) and PQL conversion."""
 
 from __future__ import annotations
 

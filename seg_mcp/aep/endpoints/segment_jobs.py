@@ -1,4 +1,4 @@
-"""Segment jobs (5 operations)."""
+"""Segment jobs."""
 
 from __future__ import annotations
 
