@@ -11,6 +11,7 @@ from seg_mcp.aep.auth import (
     IMSTokenProvider,
     StaticTokenProvider,
     TokenProvider,
+    UserTokenProvider,
 )
 from seg_mcp.aep.base import DEFAULT_TIMEOUT
 from seg_mcp.aep.client import AEPClient
@@ -77,6 +78,7 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UnknownOperationError",
+    "UserTokenProvider",
     "invoke",
     "union_schema_id",
 ]
