@@ -1,5 +1,6 @@
 """What a tool call works with: `Runtime` (one per server: client, config, guard, audit log,
-field catalogs) and `Call` (one per tool call: the sandbox, progress, audited writes, cursors)."""
+field catalogs) and `Call` (one per tool call: the caller, the sandbox, progress, audited writes,
+cursors)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from seg_mcp.aep import EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, AEPClient, AEPErr
 from seg_mcp.aep.base import last_request_id
 from seg_mcp.config import BackendConfig
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
+from seg_mcp.server.identity import Principal, current_principal
 from seg_mcp.server.output import decode_cursor, encode_cursor
 from seg_mcp.server.safety import AuditLog, SandboxGuard
 from seg_mcp.server.toolkit import Refusal, ToolSpec
@@ -48,6 +50,19 @@ class Runtime:
             raise Refusal("no backend is connected to this server instance")
         return self.client
 
+    def principal(self, sandbox: str) -> Principal:
+        """Who is calling: the auth layer's `current_principal`, else the credential the server
+        acts with (the local operator on the local sandbox, else the profile's client id)."""
+        principal = current_principal.get()
+        if principal is not None:
+            return principal
+        if self.config.kind == "local":
+            return Principal(kind="local")
+        profile = self.config.profile_for(sandbox)
+        return Principal(
+            kind="technical", user_id=profile.client_id, name=profile.name, org_id=profile.org_id
+        )
+
     async def catalog(self, sandbox: str) -> FieldCatalog:
         """The sandbox's profile and event fields (cached for CATALOG_TTL_SECONDS)."""
         cached = self._catalogs.get(sandbox)
@@ -77,11 +92,21 @@ class Call:
     spec: ToolSpec
     ctx: Context[Any, Any] | None
     sandbox: str
+    #: How a destructive call was confirmed ("elicitation" or "phrase"), for the audit log.
+    confirmed_by: str | None = None
     _progress: float = 0.0
 
     @property
     def client(self) -> AEPClient:
         return self.runtime.aep
+
+    @property
+    def mcp_request_id(self) -> str | None:
+        """The JSON-RPC id of the tools/call (None outside a request)."""
+        try:
+            return self.ctx.request_id if self.ctx is not None else None
+        except ValueError:
+            return None
 
     async def progress(self, message: str, total: float | None = None) -> None:
         """One MCP progress notification (the value always increases)."""
@@ -112,6 +137,9 @@ class Call:
         detail: str | None = None,
     ) -> None:
         await self.runtime.audit.write(
+            principal=self.runtime.principal(self.sandbox),
+            mcp_request_id=self.mcp_request_id,
+            confirmed_by=self.confirmed_by,
             sandbox=self.sandbox,
             tool=self.spec.name,
             operation=operation,

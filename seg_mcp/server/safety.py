@@ -3,14 +3,22 @@
 * `SandboxGuard`: a write is allowed in a sandbox whose type, read from the Sandbox Management
   API (cached), is `development`; a `production` sandbox, or one whose type cannot be read
   (fail closed), only when its profile sets `allow_production_writes`.
-* `AuditLog`: one JSON line per write attempt (time, sandbox, tool, operation, target, request
-  id, outcome). Never a body, never a secret.
+* `AuditLog`: one JSON line per write attempt: time, who (`who`: the IMS user id and email, the
+  static token's name, or the technical account's client id; `local` without an auth layer),
+  sandbox, tool, operation, target, the platform's and the MCP request ids, the outcome (`ok`,
+  `error`, `refused`, `declined`) and how a destructive call was confirmed. Never a body, never a
+  secret: every string is scrubbed of the configured secrets and of anything shaped like a
+  bearer token or JWT before it is written. `SEG_MCP_AUDIT_LOG=-` (or `stdout`) writes the lines
+  to stdout for containers; that is refused on the stdio transport, whose stdout is the protocol.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +26,21 @@ from pathlib import Path
 import anyio
 
 from seg_mcp.aep import AEPClient, AEPError
-from seg_mcp.config import BackendConfig
+from seg_mcp.config import BackendConfig, ConfigError
+from seg_mcp.server.identity import Principal
 from seg_mcp.server.toolkit import Refusal
 
-__all__ = ["AuditLog", "SandboxGuard", "SandboxPosture"]
+__all__ = [
+    "STDOUT_NAMES",
+    "AuditLog",
+    "SandboxGuard",
+    "SandboxPosture",
+    "check_audit_destination",
+    "is_stdout",
+]
+
+#: `SEG_MCP_AUDIT_LOG` (or the file's `audit_log`) values that mean "write to stdout".
+STDOUT_NAMES = frozenset({"-", "stdout"})
 
 TYPE_TTL_SECONDS = 300.0
 
@@ -83,6 +102,20 @@ class SandboxGuard:
         )
         return SandboxPosture(sandbox, kind, False, why)
 
+    def check_caller(self, principal: Principal, sandbox: str, writes: bool) -> None:
+        """Refuse a caller limited to other sandboxes, or a read-only caller's write."""
+        if principal.sandboxes is not None and sandbox not in principal.sandboxes:
+            allowed = ", ".join(principal.sandboxes) or "none"
+            raise Refusal(
+                f"{principal.label()} may not use sandbox {sandbox!r}; nothing was sent.",
+                hint=f"Sandboxes this caller may use: {allowed}.",
+            )
+        if writes and principal.read_only:
+            raise Refusal(
+                f"{principal.label()} is read-only; nothing was sent.",
+                hint="Ask the server's operator for a credential that may write.",
+            )
+
     async def check_write(self, sandbox: str) -> None:
         posture = await self.posture(sandbox)
         if not posture.writes_allowed:
@@ -99,14 +132,68 @@ class SandboxGuard:
             )
 
 
+def is_stdout(path: Path) -> bool:
+    return str(path).strip().lower() in STDOUT_NAMES
+
+
+def check_audit_destination(path: Path, transport: str) -> None:
+    """Raise `ConfigError` when the audit log would write to stdout on the stdio transport."""
+    if transport == "stdio" and is_stdout(path):
+        raise ConfigError(
+            f"the audit log is set to {str(path)!r} (stdout), but on --transport stdio stdout "
+            "carries the MCP protocol: set SEG_MCP_AUDIT_LOG (or audit_log in the config "
+            "file) to a file path, or serve with --transport http"
+        )
+
+
+#: A bearer credential or a JWT anywhere in a string (three base64url parts, header first).
+_TOKENISH = re.compile(
+    r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
+)
+_REDACTED = "[redacted]"
+
+
+def who(principal: Principal) -> dict[str, str]:
+    """The audit line's `who`: the caller's identity, never a credential."""
+    entry: dict[str, str] = {"kind": principal.kind}
+    id_key = "client_id" if principal.kind == "technical" else "user_id"
+    for key, value in (
+        (id_key, principal.user_id),
+        ("email", principal.email),
+        ("name", principal.name),
+        ("token_name", principal.token_name),
+        ("org_id", principal.org_id),
+    ):
+        if value:
+            entry[key] = value
+    return entry
+
+
 class AuditLog:
-    def __init__(self, path: Path) -> None:
+    """JSON lines, appended to a file or written to stdout (`path` "-" or "stdout")."""
+
+    def __init__(self, path: Path, secrets: Iterable[str] = ()) -> None:
         self.path = path
+        self.to_stdout = is_stdout(path)
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
         self._lock = anyio.Lock()
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, _REDACTED)
+        return _TOKENISH.sub(_REDACTED, text)
+
+    def _scrubbed(self, value: object) -> object:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self._scrubbed(v) for k, v in value.items()}
+        return value
 
     async def write(
         self,
         *,
+        principal: Principal,
         sandbox: str,
         tool: str,
         operation: str,
@@ -114,19 +201,25 @@ class AuditLog:
         request_id: str | None,
         outcome: str,
         detail: str | None = None,
+        mcp_request_id: str | None = None,
+        confirmed_by: str | None = None,
     ) -> None:
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "who": who(principal),
             "sandbox": sandbox,
             "tool": tool,
             "operation": operation,
             "target": target,
             "request_id": request_id,
+            "mcp_request_id": mcp_request_id,
             "outcome": outcome,
         }
+        if confirmed_by:
+            entry["confirmed_by"] = confirmed_by
         if detail:
             entry["detail"] = detail
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        line = json.dumps(self._scrubbed(entry), ensure_ascii=False) + "\n"
 
         def append() -> None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,4 +227,8 @@ class AuditLog:
                 fh.write(line)
 
         async with self._lock:
-            await anyio.to_thread.run_sync(append)
+            if self.to_stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            else:
+                await anyio.to_thread.run_sync(append)

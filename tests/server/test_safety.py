@@ -132,43 +132,39 @@ async def test_read_only_removes_write_tools(make_server: Callable[..., MCPServe
     assert call.is_error and "save_segment_definition" in call.content[0].text
 
 
-async def test_delete_needs_the_phrase_naming_the_target(
+async def test_delete_without_elicitation_is_refused_and_no_phrase_is_offered(
     make_server: Callable[..., MCPServer], mode: str, aep: AEPClient, audit_path
 ):
+    """A client that cannot ask its user cannot delete: no phrase is offered, the old phrase
+    argument and a forged confirmation argument change nothing."""
     sid = await create(aep, "to delete")
-    other = await create(aep, "other", 'homeAddress.countryCode = "DE"')
-    async with Client(make_server(), mode=mode) as client:
-        missing = await client.call_tool(
-            "delete_resource", {"kind": "segment-definition", "id": sid}
-        )
-        wrong = await client.call_tool(
-            "delete_resource",
-            {
-                "kind": "segment-definition",
-                "id": sid,
-                "confirm": f"delete segment definition {other}",
-            },
-        )
-        right = await client.call_tool(
-            "delete_resource",
-            {
-                "kind": "segment-definition",
-                "id": sid,
-                "confirm": f"delete segment definition {sid}",
-            },
-        )
     phrase = f"delete segment definition {sid}"
-    assert missing.is_error and f"confirm={phrase!r}" in missing.content[0].text
-    assert "cannot ask its user" in missing.content[0].text
-    assert wrong.is_error and f"pass confirm={phrase!r} exactly" in wrong.content[0].text
-    assert not right.is_error, right.content[0].text
-    assert right.structured_content == {"deleted": f"segment definition {sid}"}
-    with pytest.raises(NotFoundError):
-        await aep.retrieve_segment_definition_by_id(sid)
-    await aep.retrieve_segment_definition_by_id(other)
+    attempts = [
+        {"kind": "segment-definition", "id": sid},
+        {"kind": "segment-definition", "id": sid, "confirm": phrase},
+        {
+            "kind": "segment-definition",
+            "id": sid,
+            "confirmation": {"action": "accept", "data": {"confirm": True}},
+        },
+    ]
+    async with Client(make_server(), mode=mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        results = [await client.call_tool("delete_resource", args) for args in attempts]
+    assert "confirm" not in tools["delete_resource"].input_schema["properties"]
+    for result in results:
+        text = result.content[0].text
+        assert result.is_error
+        assert (
+            "delete_resource refused in sandbox 'dev': it needs the user's confirmation and "
+            "this client cannot ask its user (it does not support MCP elicitation); nothing "
+            "was changed."
+        ) in text, text
+        assert "confirm_with_phrase = true" in text  # what the operator can do
+        assert phrase not in text and "confirm=" not in text and "delete segment" not in text
+    await aep.retrieve_segment_definition_by_id(sid)
     entries = [(e["operation"], e["target"], e["outcome"]) for e in audit_entries(audit_path)]
-    refused = ("delete_resource", sid, "refused")  # both refusals are on record too
-    assert entries == [refused, refused, ("deleteSegmentDefinition", sid, "ok")]
+    assert entries == [("delete_resource", sid, "refused")] * 3  # each refusal is on record
 
 
 @pytest.mark.parametrize(
@@ -234,15 +230,17 @@ async def test_delete_lists_dependents_and_refuses_without_force(
 async def test_cancel_job_with_confirmation(
     make_server: Callable[..., MCPServer], mode: str, aep: AEPClient
 ):
+    callback = answer("accept")
     async with Client(make_server(), mode=mode) as client:
         preview = await client.call_tool("preview_audience", {"pql": US, "wait_seconds": 0})
         handle = preview.structured_content["jobs"][0]["handle"]
         pid = handle.split(":", 1)[1]
         refused = await client.call_tool("cancel_job", {"handle": handle})
-        cancelled = await client.call_tool(
-            "cancel_job", {"handle": handle, "confirm": f"cancel preview {pid}"}
-        )
-    assert refused.is_error and f"confirm='cancel preview {pid}'" in refused.content[0].text
+    async with Client(make_server(), mode=mode, elicitation_callback=callback) as client:
+        cancelled = await client.call_tool("cancel_job", {"handle": handle})
+    assert refused.is_error and "cannot ask its user" in refused.content[0].text
+    assert f"cancel preview {pid}" not in refused.content[0].text
+    assert callback.asked == [f"Cancel preview {pid} in sandbox dev?"]
     assert not cancelled.is_error, cancelled.content[0].text
     with pytest.raises(NotFoundError):
         await aep.retrieve_estimate(pid)
@@ -252,7 +250,8 @@ async def test_cancel_segment_and_export_jobs(
     make_server: Callable[..., MCPServer], mode: str, aep: AEPClient, audit_path
 ):
     sid = await create(aep, "US")
-    async with Client(make_server(), mode=mode) as client:
+    callback = answer("accept")
+    async with Client(make_server(), mode=mode, elicitation_callback=callback) as client:
         await client.call_tool("run_segment_job", {"segment_ids": [sid]})  # members to export
         run = await client.call_tool("run_segment_job", {"segment_ids": [sid], "wait_seconds": 0})
         export = await client.call_tool(
@@ -262,13 +261,7 @@ async def test_cancel_segment_and_export_jobs(
         for out in (run, export):
             assert out.structured_content is not None, out.content[0].text
             job = out.structured_content["jobs"][0]
-            words = job["kind"].replace("-", " ")
-            results.append(
-                await client.call_tool(
-                    "cancel_job",
-                    {"handle": job["handle"], "confirm": f"cancel {words} {job['id']}"},
-                )
-            )
+            results.append(await client.call_tool("cancel_job", {"handle": job["handle"]}))
     # A job may finish before the cancel arrives (jobs step without delay here): the platform's
     # refusal then comes back as an actionable error, and the audit log records it.
     ops = [(e["operation"], e["outcome"]) for e in audit_entries(audit_path)][3:]
