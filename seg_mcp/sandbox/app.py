@@ -1,7 +1,8 @@
 """`create_app`: the local Segmentation Service as one Starlette ASGI app.
 
-One origin serves IMS (`/ims/token/v3`), Sandbox Management, the Schema Registry's union schemas
-and the Segmentation Service under `/data/core/ups` (route modules listed in `routes.MODULES`).
+One origin serves IMS (`/ims/...`: sign-in and tokens), Sandbox Management, the Schema Registry's
+union schemas and the Segmentation Service under `/data/core/ups` (route modules listed in
+`routes.MODULES`).
 """
 
 from __future__ import annotations

@@ -1,106 +1,59 @@
-"""IMS-style access tokens and the gateway's header checks.
+"""The gateway's header checks, and what a verified access token tells them.
 
-Tokens are HS256 JWTs signed with a key kept in the database, so tokens stay valid across a
-restart (as IMS tokens do) and nothing about them needs storing. The payload names the client and
-the organization it acts for; the gateway checks compare them with `x-api-key` and
-`x-gw-ims-org-id` the way Adobe's gateway does (reference §1.4).
+Tokens are issued and verified by the IMS (`seg_mcp.sandbox.ims`). The claims name the client and
+the organization a token acts for (and for a user token, the person and their sandboxes); the
+gateway checks compare them with `x-api-key` and `x-gw-ims-org-id` the way Adobe's gateway does
+(reference §1.4).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import secrets
-import time
-import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.datastructures import Headers
 
-from seg_mcp.sandbox.errors import content_type_error, gateway_error, ims_error
-from seg_mcp.sandbox.settings import LocalCredential
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+from seg_mcp.sandbox.errors import content_type_error, gateway_error
 
 
 @dataclass(frozen=True)
 class TokenClaims:
+    """What a valid access token says: the client, the organization, and for a user token the
+    person, the sign-in session and the sandboxes that person may use."""
+
     client_id: str
     org_id: str
     expires_ms: int
+    user_id: str | None = None
+    sandboxes: tuple[str, ...] | None = None  # None: every sandbox of the organization
+    sid: str | None = None
+    token_id: str = ""
+    scope: str = ""
 
 
-class TokenIssuer:
-    def __init__(self, key: bytes, credentials: list[LocalCredential], ttl_seconds: int) -> None:
-        self._key = key
-        self._credentials = credentials
-        self._ttl = ttl_seconds
-
-    def credential(self, client_id: str) -> LocalCredential | None:
-        for c in self._credentials:
-            if c.client_id == client_id:
-                return c
-        return None
-
-    def issue(self, client_id: str, client_secret: str) -> dict[str, object]:
-        """The IMS `/ims/token/v3` answer for a client_credentials grant."""
-        cred = self.credential(client_id)
-        if cred is None:
-            raise ims_error(400, "invalid_client", "invalid client_id parameter")
-        expected = cred.client_secret.get_secret_value().encode()
-        if not hmac.compare_digest(expected, client_secret.encode()):
-            raise ims_error(401, "invalid_client", "invalid client_secret parameter")
-        now = int(time.time() * 1000)
-        header = {"alg": "HS256", "typ": "JWT", "kid": "seg-mcp-local"}
-        payload = {
-            "id": str(uuid.uuid4()),
-            "type": "access_token",
-            "client_id": cred.client_id,
-            "org": cred.org_id,
-            "as": "seg-mcp-local",
-            "created_at": str(now),
-            "expires_in": str(self._ttl * 1000),
-            "nonce": secrets.token_hex(8),
-        }
-        signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(payload).encode())
-        signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
-        return {
-            "access_token": signing_input + "." + _b64(signature),
-            "token_type": "bearer",
-            "expires_in": self._ttl,
-        }
-
-    def verify(self, token: str) -> TokenClaims | None:
-        try:
-            head, body, sig = token.split(".")
-            expected = hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest()
-            if not hmac.compare_digest(expected, _unb64(sig)):
-                return None
-            payload = json.loads(_unb64(body))
-            expires = int(payload["created_at"]) + int(payload["expires_in"])
-            claims = TokenClaims(str(payload["client_id"]), str(payload["org"]), expires)
-        except (ValueError, KeyError, TypeError):
-            return None
-        if expires <= int(time.time() * 1000) or self.credential(claims.client_id) is None:
-            return None
-        return claims
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> TokenClaims | None: ...
 
 
 @dataclass(frozen=True)
 class Caller:
     client_id: str
     org_id: str
+    user_id: str | None = None
+    sandboxes: tuple[str, ...] | None = None  # None: every sandbox of the organization
+
+    def may_use(self, sandbox: str) -> bool:
+        return self.sandboxes is None or sandbox in self.sandboxes
+
+    @property
+    def actor(self) -> str:
+        """Who acts: the person for a user token, else the technical account (client id)."""
+        return self.user_id or self.client_id
 
 
-def check_gateway(issuer: TokenIssuer, headers: Headers, method: str, *, json_body: bool) -> Caller:
+def check_gateway(
+    issuer: TokenVerifier, headers: Headers, method: str, *, json_body: bool
+) -> Caller:
     """The header checks of Adobe's gateway, in its order; raises the gateway's error bodies.
     `json_body`: the operation takes a JSON body, so Content-Type must say JSON."""
     auth = headers.get("authorization")
@@ -124,4 +77,6 @@ def check_gateway(issuer: TokenIssuer, headers: Headers, method: str, *, json_bo
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise content_type_error()
-    return Caller(client_id=claims.client_id, org_id=org)
+    return Caller(
+        client_id=claims.client_id, org_id=org, user_id=claims.user_id, sandboxes=claims.sandboxes
+    )

@@ -208,7 +208,7 @@ def endpoint(*, sandbox: bool = True, body: BodyKind = "none") -> Callable[[Hand
                 svc: SandboxService = request.app.state.service
                 await svc.ensure_started()
                 caller = check_gateway(
-                    svc.issuer, request.headers, request.method, json_body=body == "json"
+                    svc.ims, request.headers, request.method, json_body=body == "json"
                 )
                 ctx = Ctx(request=request, svc=svc, caller=caller, rid=rid)
                 if sandbox:
@@ -242,17 +242,20 @@ def endpoint(*, sandbox: bool = True, body: BodyKind = "none") -> Callable[[Hand
 
 
 def resolve_sandbox(svc: SandboxService, request: Request, caller: Caller) -> SandboxInfo:
+    """The sandbox of `x-sandbox-name`, if it exists in the caller's organization and the caller
+    may use it (a signed-in person: only their sandboxes); else 403, naming the usable ones."""
     name = request.headers.get("x-sandbox-name")
     if not name:
         raise gateway_error(400, "400003", "Missing header: x-sandbox-name")
     info = svc.store.sandbox(caller.org_id, name)
-    if info is None:
-        available = ", ".join(s.name for s in svc.store.sandboxes(caller.org_id))
+    if info is None or not caller.may_use(name):
+        usable = [s.name for s in svc.store.sandboxes(caller.org_id) if caller.may_use(s.name)]
         hint = " Sandbox names are all lowercase." if name.lower() != name else ""
+        who = f" to user {caller.user_id}" if caller.user_id else ""
         raise ups_error(
             403,
             f"Sandbox '{name}' does not exist in organization {caller.org_id} or is not "
-            f"accessible.{hint} Available sandboxes: {available}.",
+            f"accessible{who}.{hint} Available sandboxes: {', '.join(usable) or 'none'}.",
             code=errors.UNKNOWN_SANDBOX,
         )
     return info

@@ -1,4 +1,4 @@
-"""The state behind one app: settings, the store, tokens, field catalogs, the job runner."""
+"""The state behind one app: settings, the store, the IMS, field catalogs, the job runner."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from anyio.from_thread import start_blocking_portal
 
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
 from seg_mcp.sandbox import xdm
-from seg_mcp.sandbox.auth import TokenIssuer
 from seg_mcp.sandbox.generate import generate_sandbox
+from seg_mcp.sandbox.ims import Ims
 from seg_mcp.sandbox.runner import JobRunner
 from seg_mcp.sandbox.settings import SandboxSettings
 from seg_mcp.sandbox.store import SandboxInfo, Store, open_store
@@ -50,7 +50,7 @@ class SandboxService:
         self.settings = settings
         self.runner = JobRunner()
         self._store: Store | None = None
-        self._issuer: TokenIssuer | None = None
+        self._ims: Ims | None = None
         self._catalogs: dict[tuple[str, str], tuple[object, FieldCatalog]] = {}
         self._pace = pace
         self._start_lock = threading.Lock()
@@ -65,9 +65,12 @@ class SandboxService:
         return self._store
 
     @property
-    def issuer(self) -> TokenIssuer:
-        assert self._issuer is not None, "sandbox service not started"
-        return self._issuer
+    def ims(self) -> Ims:
+        """The IMS: issues and verifies tokens, signs users in."""
+        assert self._ims is not None, "sandbox service not started"
+        return self._ims
+
+    issuer = ims
 
     def open(self) -> None:
         """Open the database (creating it and the default data on first start). Idempotent;
@@ -76,9 +79,11 @@ class SandboxService:
             if self._store is not None:
                 return
             store = open_store(self.settings)
-            self._issuer = TokenIssuer(
-                store.signing_key, self.settings.credentials(), self.settings.token_ttl_seconds
-            )
+            try:
+                self._ims = Ims(self.settings, store.db)
+            except BaseException:
+                store.db.close()
+                raise
             self._store = store
             self._generate_defaults()
 

@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CLIENT_ID = "seg-mcp-local"
 DEFAULT_CLIENT_SECRET = "seg-mcp-local-secret"  # a documented local credential, not a secret
 DEFAULT_ORG_ID = "seg-mcp-local@AdobeOrg"
 DATABASE_FILE = "seg-mcp.duckdb"
+NATIVE_CLIENT_ID = "seg-mcp-local-native"  # the public "native app" client (PKCE, no secret)
+OTHER_ORG_ID = "seg-mcp-other@AdobeOrg"  # the organization of the test user `eve`
 
 
 def default_data_dir() -> Path:
@@ -43,6 +45,42 @@ class LocalCredential(BaseModel):
     client_id: str
     client_secret: SecretStr
     org_id: str
+    # Redirect URIs the sign-in flow may send codes to, besides every loopback http URI
+    # (fnmatch-style patterns, e.g. "https://app.example.com/callback*").
+    redirect_uri_patterns: list[str] = Field(default_factory=list)
+
+
+class LocalUser(BaseModel):
+    """A person who can sign in at the local IMS's sign-in page.
+
+    `password` defaults to `<name>-local`, `email` to `<name>@example.com`. `sandboxes`: the
+    sandboxes of `org_id` this person may use (others answer 403)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    password: SecretStr
+    org_id: str = DEFAULT_ORG_ID
+    sandboxes: list[str] = Field(default_factory=list)
+    email: str = ""
+    given_name: str = ""
+    family_name: str = "Local"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            name = data["name"]
+            data = {"password": f"{name}-local", "email": f"{name}@example.com", **data}
+            data.setdefault("given_name", name.title())
+        return data
+
+
+def default_users() -> list[LocalUser]:
+    """alice (dev only), bob (dev and prod), eve (another organization, no local sandboxes)."""
+    return [
+        LocalUser(name="alice", password=SecretStr("alice-local"), sandboxes=["dev"]),
+        LocalUser(name="bob", password=SecretStr("bob-local"), sandboxes=["dev", "prod"]),
+        LocalUser(name="eve", password=SecretStr("eve-local"), org_id=OTHER_ORG_ID),
+    ]
 
 
 def parse_clock(value: str | datetime | None) -> datetime | None:
@@ -94,7 +132,25 @@ class SandboxSettings(BaseSettings):
     sample_threshold: int = Field(default=1_000_000, ge=1)
     max_jobs_in_flight: int = Field(default=5, ge=1)
     preview_max_results: int = Field(default=10_000, ge=1)
-    token_ttl_seconds: int = Field(default=86_399, ge=1)
+    token_ttl_seconds: int = Field(
+        default=86_399,
+        ge=1,
+        validation_alias=AliasChoices("SEG_SANDBOX_TOKEN_TTL", "SEG_SANDBOX_TOKEN_TTL_SECONDS"),
+    )
+    # -- the IMS's user sign-in (authorization code + PKCE) --
+    users: list[LocalUser] = Field(default_factory=default_users)
+    native_client_id: str = NATIVE_CLIENT_ID
+    # Extra redirect URI patterns of the local clients (seg-mcp-local and the native client).
+    redirect_uri_patterns: list[str] = Field(default_factory=list)
+    user_token_ttl_seconds: int = Field(
+        default=3600,
+        ge=1,
+        validation_alias=AliasChoices(
+            "SEG_SANDBOX_USER_TOKEN_TTL", "SEG_SANDBOX_USER_TOKEN_TTL_SECONDS"
+        ),
+    )
+    refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=1)
+    code_ttl_seconds: int = Field(default=300, ge=1)
     threads: int = Field(default=2, ge=1)
     memory_limit: str = "2GB"
 

@@ -289,19 +289,32 @@ async def test_unexpected_failure_is_a_ups_500_and_rolls_back(
     assert (await raw.get("/segment/definitions")).json()["segments"] == []
 
 
-def test_tokens_expire_and_are_bound_to_the_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tokens_expire_and_are_bound_to_the_signing_key(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time
 
-    from seg_mcp.sandbox.auth import TokenIssuer
-    from seg_mcp.sandbox.settings import LocalCredential
+    from seg_mcp.sandbox.ims import Ims
+    from seg_mcp.sandbox.store import open_store
 
-    cred = LocalCredential(client_id="c", client_secret=SecretStr("s"), org_id="o@AdobeOrg")
-    issuer = TokenIssuer(b"k" * 32, [cred], ttl_seconds=60)
-    token = str(issuer.issue("c", "s")["access_token"])
-    claims = issuer.verify(token)
-    assert claims is not None and claims.org_id == "o@AdobeOrg"
-    assert TokenIssuer(b"x" * 32, [cred], ttl_seconds=60).verify(token) is None
-    assert TokenIssuer(b"k" * 32, [], ttl_seconds=60).verify(token) is None  # client removed
-    now = time.time()
-    monkeypatch.setattr(time, "time", lambda: now + 61)
-    assert issuer.verify(token) is None
+    def opened(where: str, **kw: Any) -> Any:
+        settings = SandboxSettings(data_dir=tmp_path / where, default_profiles=0, **kw)
+        return open_store(settings), settings
+
+    store, settings = opened("a", token_ttl_seconds=60)
+    other_store, other_settings = opened("b", token_ttl_seconds=60)
+    try:
+        ims = Ims(settings, store.db)
+        client = ims.authenticate("seg-mcp-local", CLIENT_SECRET)
+        token = str(ims.client_credentials(client)["access_token"])
+        claims = ims.verify(token)
+        assert claims is not None and claims.org_id == "seg-mcp-local@AdobeOrg"
+        assert Ims(other_settings, other_store.db).verify(token) is None  # another key
+        renamed = settings.model_copy(update={"client_id": "someone-else"})
+        assert Ims(renamed, store.db).verify(token) is None  # client removed
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 61)
+        assert ims.verify(token) is None
+    finally:
+        store.db.close()
+        other_store.db.close()

@@ -2,10 +2,10 @@
 
 Convention: each module exposes
 `ROUTES: list[starlette.routing.Route]` whose paths are relative to the Segmentation base path
-`/data/core/ups`, unless the module sets `PREFIX: str` (the platform module serves IMS, Sandbox
-Management and the Schema Registry from the origin's root, `PREFIX = ""`). Handlers are written
-with `seg_mcp.sandbox.http.endpoint`. A module listed here that does not exist yet (another helper
-is writing it) is skipped.
+`/data/core/ups`, unless the module sets `PREFIX: str` (the ims and platform modules serve IMS,
+Sandbox Management and the Schema Registry from the origin's root, `PREFIX = ""`). Handlers are
+written with `seg_mcp.sandbox.http.endpoint`. A module listed here that does not exist yet
+(another helper is writing it) is skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ UPS_BASE = "/data/core/ups"
 
 #: Every route module of the sandbox, mounted in this order.
 MODULES: tuple[str, ...] = (
+    "ims",
     "platform",
     "definitions",
     "audiences",

@@ -143,7 +143,7 @@ def _build(ctx: Ctx, body: AudienceIn, existing: dict[str, Any] | None) -> dict[
                 "create a Platform audience from an expression.",
                 code=errors.VALIDATION,
             )
-        return defs.external_doc(ctx.sandbox, ctx.caller.client_id, body, existing)
+        return defs.external_doc(ctx.sandbox, ctx.caller.actor, body, existing)
     if body.expression is None:
         raise bad_request(
             "There is a problem extracting the user JSON, field(s) missing or invalid. "
@@ -152,7 +152,7 @@ def _build(ctx: Ctx, body: AudienceIn, existing: dict[str, Any] | None) -> dict[
             code=errors.BAD_JSON,
         )
     catalog = ctx.svc.catalog(ctx.sandbox)
-    return defs.platform_doc(ctx.sandbox, ctx.caller.client_id, body, catalog, existing)
+    return defs.platform_doc(ctx.sandbox, ctx.caller.actor, body, catalog, existing)
 
 
 def _save(cur: Cursor, ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:

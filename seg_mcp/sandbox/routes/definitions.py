@@ -96,7 +96,7 @@ def _saved(ctx: Ctx, doc: dict[str, Any]) -> Response:
 async def create_definition(ctx: Ctx) -> Response:
     body = parse_model(DefinitionIn, ctx.body, what="segment definition")
     catalog = ctx.svc.catalog(ctx.sandbox)
-    doc = defs.platform_doc(ctx.sandbox, ctx.caller.client_id, body, catalog)
+    doc = defs.platform_doc(ctx.sandbox, ctx.caller.actor, body, catalog)
     await ctx.write(_save, ctx, doc)
     return _saved(ctx, doc)
 
@@ -115,7 +115,7 @@ def _overwrite(cur: Cursor, ctx: Ctx, oid: str, body: DefinitionIn) -> dict[str,
     if existing is None:
         raise _missing(oid)
     catalog = ctx.svc.catalog(ctx.sandbox)
-    doc = defs.platform_doc(ctx.sandbox, ctx.caller.client_id, body, catalog, existing)
+    doc = defs.platform_doc(ctx.sandbox, ctx.caller.actor, body, catalog, existing)
     _save(cur, ctx, doc)
     return doc
 

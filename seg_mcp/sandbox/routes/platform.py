@@ -1,22 +1,21 @@
-"""Outside the Segmentation Service: IMS tokens, Sandbox Management, Schema Registry unions.
+"""Outside the Segmentation Service: Sandbox Management and the Schema Registry's unions.
 
-Served from the origin's root (`PREFIX = ""`), at Adobe's own paths, so that `AEP_IMS_URL` and
-`AEP_PLATFORM_URL` can both point at the sandbox.
+Served from the origin's root (`PREFIX = ""`), at Adobe's own paths, so that `AEP_PLATFORM_URL`
+can point at the sandbox (the IMS endpoints are `seg_mcp.sandbox.ims`). Sandbox Management shows a
+signed-in person only the sandboxes they may use.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from seg_mcp.sandbox import errors, xdm
-from seg_mcp.sandbox.errors import ApiError, ims_error
-from seg_mcp.sandbox.http import Ctx, endpoint, error_response, int_param, json_response
+from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response
 from seg_mcp.sandbox.store import SandboxInfo
 
 PREFIX = ""
@@ -28,30 +27,6 @@ _ALIASES = {
     "_xdm.context.profile__union": xdm.PROFILE_UNION_ID,
     "_xdm.context.experienceevent__union": xdm.EVENT_UNION_ID,
 }
-
-
-async def ims_token(request: Request) -> Response:
-    """`POST /ims/token/v3`: the client_credentials grant (form body, or query parameters)."""
-    try:
-        svc = request.app.state.service
-        await svc.ensure_started()
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-        params = {**dict(request.query_params), **form}
-        grant = params.get("grant_type")
-        if not grant:
-            raise ims_error(400, "invalid_request", "grant_type parameter is missing")
-        if grant != "client_credentials":
-            raise ims_error(400, "unsupported_grant_type", f"unsupported grant_type {grant!r}")
-        client_id = params.get("client_id")
-        if not client_id:
-            raise ims_error(400, "invalid_request", "client_id parameter is missing")
-        secret = params.get("client_secret")
-        if not secret:
-            raise ims_error(400, "invalid_request", "client_secret parameter is missing")
-        body = svc.issuer.issue(client_id, secret)
-    except ApiError as exc:
-        return error_response(exc)
-    return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
 def _date(ms: int) -> str:
@@ -81,7 +56,7 @@ async def list_sandboxes(ctx: Ctx) -> Response:
     `limit`/`offset` (docs: default limit 50)."""
     limit = int_param(ctx, "limit", 50, low=1, high=1000)
     offset = int_param(ctx, "offset", 0)
-    items = ctx.store.sandboxes(ctx.caller.org_id)
+    items = [s for s in ctx.store.sandboxes(ctx.caller.org_id) if ctx.caller.may_use(s.name)]
     page = items[offset : offset + limit]
     base = f"{ctx.base_url}{SANDBOXES_PATH}/sandboxes/"
     links: dict[str, Any] = {
@@ -105,6 +80,16 @@ async def get_sandbox(ctx: Ctx) -> Response:
     """`GET /sandbox-management/sandboxes/{name}`."""
     name = ctx.path("name")
     info = ctx.store.sandbox(ctx.caller.org_id, name)
+    if info is not None and not ctx.caller.may_use(name):
+        raise errors.ApiError(
+            403,
+            {
+                "status": 403,
+                "title": f"Access to sandbox {name} is denied: the user {ctx.caller.actor} has no "
+                f"permission for it in organization {ctx.caller.org_id}.",
+                "type": "http://ns.adobe.com/aep/errors/SMS-2012-403",
+            },
+        )
     if info is None:
         raise errors.ApiError(
             404,
@@ -155,7 +140,6 @@ async def union_schema(ctx: Ctx) -> Response:
 
 
 ROUTES: list[Route] = [
-    Route("/ims/token/v3", ims_token, methods=["POST"]),
     Route(SANDBOXES_PATH + "/", list_sandboxes, methods=["GET"]),
     Route(SANDBOXES_PATH + "/sandboxes", list_sandboxes, methods=["GET"]),
     Route(SANDBOXES_PATH + "/sandboxes/", list_sandboxes, methods=["GET"]),
