@@ -358,8 +358,8 @@ def build_server(
     )
     runtime = Runtime(
         client=client,
-        config=config,
-        guard=SandboxGuard(client, config, read_only),
+        deployment=config,
+        deployment_guard=SandboxGuard(client, config, read_only),
         audit=AuditLog(audit_path, secrets=_secrets(config)),
         read_only=read_only,
         toolsets=tuple(dict.fromkeys(s.toolset for s in specs)),

@@ -1,6 +1,12 @@
 """What a tool call works with: `Runtime` (one per server: client, config, guard, audit log,
 field catalogs) and `Call` (one per tool call: the caller, the sandbox, progress, audited writes,
-cursors)."""
+cursors).
+
+`Runtime.config` and `Runtime.guard` are per caller: for a principal limited to some sandboxes
+(a signed-in person: the deployment's sandboxes intersected with theirs; a static token: its
+own), `config` lists only those (its default is theirs too), and a signed-in person gets a guard
+of their own (sandbox types read with their token, cached for them). The deployment's are
+`deployment` and `deployment_guard`."""
 
 from __future__ import annotations
 
@@ -13,7 +19,13 @@ from typing import Any, TypeVar
 import anyio
 from mcp.server.mcpserver import Context
 
-from seg_mcp.aep import EXPERIENCE_EVENT_CLASS, PROFILE_CLASS, AEPClient, AEPError
+from seg_mcp.aep import (
+    EXPERIENCE_EVENT_CLASS,
+    PROFILE_CLASS,
+    AEPClient,
+    AEPError,
+    SandboxNotAllowedError,
+)
 from seg_mcp.aep.base import last_request_id
 from seg_mcp.config import BackendConfig
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
@@ -28,21 +40,77 @@ T = TypeVar("T")
 DEFAULT_WAIT = 20.0
 MAX_WAIT = 60.0
 CATALOG_TTL_SECONDS = 600.0
+#: How long a caller's view (narrowed config, own guard) is reused, and how many are kept.
+VIEW_TTL_SECONDS = 300.0
+_MAX_VIEWS = 512
 
 #: The tool whose call is running (for logs, and for tests that check declared operations).
 current_tool: ContextVar[str | None] = ContextVar("seg_mcp_current_tool", default=None)
 
 
+def narrow(config: BackendConfig, allowed: tuple[str, ...]) -> BackendConfig:
+    """`config` with only the sandboxes in `allowed` (profiles left with none are dropped); the
+    default sandbox stays if allowed, else the first allowed one."""
+    profiles = tuple(
+        p.model_copy(update={"sandboxes": tuple(s for s in p.sandboxes if s in allowed)})
+        for p in config.profiles
+    )
+    profiles = tuple(p for p in profiles if p.sandboxes)
+    kept = [s for p in profiles for s in p.sandboxes]
+    default = config.default_sandbox if config.default_sandbox in kept else None
+    return config.model_copy(
+        update={
+            "profiles": profiles,
+            "default_sandbox": default or (kept or [config.default_sandbox])[0],
+        }
+    )
+
+
+@dataclass
+class _View:
+    expires: float
+    config: BackendConfig
+    guard: SandboxGuard | None
+
+
 @dataclass
 class Runtime:
     client: AEPClient | None
-    config: BackendConfig
-    guard: SandboxGuard
+    deployment: BackendConfig
+    deployment_guard: SandboxGuard
     audit: AuditLog
     read_only: bool = False
     toolsets: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     _catalogs: dict[str, tuple[float, FieldCatalog]] = field(default_factory=dict)
+    _views: dict[tuple[object, ...], _View] = field(default_factory=dict)
+
+    def _view(self) -> _View | None:
+        principal = current_principal.get()
+        if principal is None or principal.sandboxes is None:
+            return None
+        key = (principal.kind, principal.user_id, principal.token_name, principal.sandboxes)
+        now = time.monotonic()
+        view = self._views.get(key)
+        if view is None or view.expires <= now:
+            if len(self._views) >= _MAX_VIEWS:
+                self._views.clear()
+            config = narrow(self.deployment, principal.sandboxes)
+            own = principal.kind == "user"  # platform calls carry their token: their own guard
+            guard = SandboxGuard(self.client, config, self.read_only) if own else None
+            view = self._views[key] = _View(now + VIEW_TTL_SECONDS, config, guard)
+        return view
+
+    @property
+    def config(self) -> BackendConfig:
+        """The configuration as the current caller sees it (only their sandboxes)."""
+        view = self._view()
+        return self.deployment if view is None else view.config
+
+    @property
+    def guard(self) -> SandboxGuard:
+        view = self._view()
+        return view.guard if view is not None and view.guard is not None else self.deployment_guard
 
     @property
     def aep(self) -> AEPClient:
@@ -51,10 +119,11 @@ class Runtime:
         return self.client
 
     def principal(self, sandbox: str) -> Principal:
-        """Who is calling: the auth layer's `current_principal`, else the credential the server
-        acts with (the local operator on the local sandbox, else the profile's client id)."""
+        """Who is calling: the auth layer's `current_principal`; without one (or with the
+        unauthenticated "local" one) the credential the server acts with: the local operator on
+        the local sandbox, else the technical account (the profile's client id)."""
         principal = current_principal.get()
-        if principal is not None:
+        if principal is not None and principal.kind != "local":
             return principal
         if self.config.kind == "local":
             return Principal(kind="local")
@@ -65,6 +134,8 @@ class Runtime:
 
     async def catalog(self, sandbox: str) -> FieldCatalog:
         """The sandbox's profile and event fields (cached for CATALOG_TTL_SECONDS)."""
+        if sandbox not in self.config.sandboxes:
+            raise SandboxNotAllowedError(sandbox, self.config.sandboxes)
         cached = self._catalogs.get(sandbox)
         if cached and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
             return cached[1]
