@@ -9,6 +9,10 @@ Where the configuration comes from, first match wins:
    `AEP_SANDBOXES` (comma-separated, the first is the default), `AEP_PLATFORM_URL`,
    `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds), `AEP_ALLOW_PRODUCTION_WRITES` (default false),
    `AEP_CONFIRM_WITH_PHRASE` (default false, see `confirm_with_phrase` below).
+   `AEP_AUTH=user`: act as the person who ran `seg-mcp login` (AEP_CLIENT_ID is then an OAuth
+   Web App credential, with AEP_CLIENT_SECRET, or a Native App one, without; AEP_SANDBOXES
+   defaults to the sandboxes the person may use). Unset (`auto`), a sign-in stored for the
+   profile with the same client id and IMS is used when there is one.
 4. No Adobe credentials at all: the local sandbox, served in-process at `http://seg-mcp.local`
    with the local credentials (`SEG_SANDBOX_CLIENT_ID` / `_CLIENT_SECRET` / `_ORG_ID` override).
 
@@ -27,7 +31,17 @@ scopes = ["openid", "AdobeID", "read_organizations", "additional_info.projectedP
 sandboxes = ["dev", "qa"]
 allow_production_writes = false
 confirm_with_phrase = false   # optional, see below
+
+[profiles.me]                    # a user profile: acts as whoever ran `seg-mcp login --profile me`
+auth = "user"
+org_id = "1BD6382559DF0C130A49422D@AdobeOrg"
+client_id = "..."                # an OAuth Native App credential, or a Web App + client_secret_env
+sandboxes = ["stage"]            # optional: else the person's sandboxes, listed at sign-in
 ```
+
+A sign-in keeps the refresh token in the OS keyring, or a 0600 file under the state directory
+where no keyring exists (`SEG_MCP_TOKEN_STORE` = auto | keyring | file; `SEG_MCP_STATE_DIR`
+moves the directory; see `seg_mcp.signin`).
 
 Deletes and cancels are confirmed by the person through MCP elicitation (the client asks its
 user). `confirm_with_phrase = true` lets a client without elicitation confirm with a phrase the
@@ -64,6 +78,10 @@ from seg_mcp.aep import (
     TokenProvider,
 )
 from seg_mcp.aep.operation import describe_validation_error
+from seg_mcp.signin.flow import DEFAULT_USER_SCOPES
+from seg_mcp.signin.profiles import AuthMode, UserAuth, user_auth
+from seg_mcp.signin.session import LoginTarget, user_token_provider
+from seg_mcp.signin.store import SignInError, StoreMode, TokenStore
 
 __all__ = [
     "DEFAULT_IMS_URL",
@@ -75,12 +93,14 @@ __all__ = [
     "default_audit_log",
     "load_config",
     "local_config",
+    "token_store",
 ]
 
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 LOCAL_BASE_URL = "http://seg-mcp.local"
 LOCAL_SANDBOXES = ("dev", "prod")
 DEFAULT_TIMEOUT_SECONDS = 30.0
+_ENV_SOURCE = "AEP_* environment variables"
 
 #: Keys that would put a secret into the TOML file.
 _SECRET_KEYS = frozenset({"client_secret", "access_token", "secret", "token", "password"})
@@ -114,7 +134,7 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
 class Profile(BaseModel):
     """One credential: an org, its API key (client id), how to get tokens, its sandboxes."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     name: str
     org_id: str
@@ -130,12 +150,38 @@ class Profile(BaseModel):
     confirm_with_phrase: bool = False
     platform_url: str = DEFAULT_PLATFORM_URL
     ims_url: str = DEFAULT_IMS_URL
+    #: A user profile acts as the person signed in for it (`seg-mcp login`); None: it does not.
+    user: UserAuth | None = None
+    #: The scopes `seg-mcp login` asks for.
+    login_scopes: tuple[str, ...] = DEFAULT_USER_SCOPES
+    token_store: TokenStore | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def auth_kind(self) -> str:
+        if self.user is not None:
+            who = self.user.sign_in.who if self.user.sign_in else None
+            return f"signed in as {who}" if who else "user sign-in (nobody signed in)"
         return "client credentials" if self.client_secret is not None else "static access token"
 
+    def login_target(self) -> LoginTarget:
+        """How `seg-mcp login` signs a person in for this profile."""
+        return LoginTarget(
+            profile=self.name,
+            client_id=self.client_id,
+            ims_url=self.ims_url,
+            platform_url=self.platform_url,
+            scopes=self.login_scopes,
+            org_id=self.org_id or None,
+            client_secret=self.client_secret,
+        )
+
     def token_provider(self, retry: RetryPolicy | None = None) -> TokenProvider:
+        if self.user is not None:
+            user, store = self.user, self.token_store
+            if user.sign_in is None or user.refresh_token is None or store is None:
+                raise ConfigError(user.problem(self.name, "AEP_SANDBOXES") or "not signed in")
+            target = self.login_target()
+            return user_token_provider(target, user.sign_in, user.refresh_token, store, retry)
         if self.client_secret is not None:
             return IMSTokenProvider(
                 client_id=self.client_id,
@@ -224,6 +270,8 @@ class _SegMcpSettings(BaseSettings):
     config: Path | None = None
     backend: Literal["auto", "adobe", "local"] = "auto"
     audit_log: Path | None = None
+    token_store: StoreMode = "auto"
+    state_dir: Path | None = None
 
 
 class _AEPEnvSettings(BaseSettings):
@@ -233,7 +281,8 @@ class _AEPEnvSettings(BaseSettings):
     client_secret: SecretStr | None = None
     org_id: str | None = None
     access_token: SecretStr | None = None
-    scopes: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SCOPES
+    auth: AuthMode = "auto"
+    scopes: Annotated[tuple[str, ...], NoDecode] = ()
     sandboxes: Annotated[tuple[str, ...], NoDecode] = ()
     platform_url: str | None = None
     ims_url: str | None = None
@@ -289,20 +338,38 @@ def local_config() -> BackendConfig:
     )
 
 
-def _from_env(env: _AEPEnvSettings) -> BackendConfig:
-    missing = [
-        name
-        for name, value in (
-            ("AEP_CLIENT_ID", env.client_id),
-            ("AEP_ORG_ID", env.org_id),
-            ("AEP_SANDBOXES", env.sandboxes),
-        )
-        if not value
-    ]
+def _user_auth(store: TokenStore, **kwargs: Any) -> UserAuth | None:
+    try:
+        return user_auth(store, **kwargs)
+    except SignInError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _from_env(env: _AEPEnvSettings, store: TokenStore) -> BackendConfig:
     has_secret = env.client_secret is not None and env.client_secret.get_secret_value()
     has_token = env.access_token is not None and env.access_token.get_secret_value()
-    if not has_secret and not has_token:
-        missing.append("AEP_CLIENT_SECRET (or AEP_ACCESS_TOKEN)")
+    if env.auth == "user" and has_token:
+        raise ConfigError("AEP_AUTH=user signs a person in: unset AEP_ACCESS_TOKEN")
+    user = None
+    if env.client_id:
+        user = _user_auth(
+            store,
+            profile="env",
+            mode=env.auth,
+            client_id=env.client_id,
+            ims_url=env.ims_url or DEFAULT_IMS_URL,
+            sandboxes=_dedupe(list(env.sandboxes)),
+            static_token=bool(has_token),
+        )
+    required: list[tuple[str, object]] = [
+        ("AEP_CLIENT_ID", env.client_id),
+        ("AEP_ORG_ID", env.org_id),
+    ]
+    if user is None and env.auth != "user":
+        required.append(("AEP_SANDBOXES", env.sandboxes))
+    missing = [name for name, value in required if not value]
+    if user is None and env.auth != "user" and not has_secret and not has_token:
+        missing.append("AEP_CLIENT_SECRET (or AEP_ACCESS_TOKEN, or AEP_AUTH=user to sign in)")
     if missing:
         raise ConfigError(
             "incomplete Adobe credentials in the environment: set "
@@ -319,17 +386,20 @@ def _from_env(env: _AEPEnvSettings) -> BackendConfig:
         client_secret=env.client_secret if has_secret else None,
         access_token=env.access_token if has_token else None,
         scopes=env.scopes or DEFAULT_SCOPES,
-        sandboxes=_dedupe(list(env.sandboxes)),
+        sandboxes=user.sandboxes if user else _dedupe(list(env.sandboxes)),
         allow_production_writes=env.allow_production_writes,
         confirm_with_phrase=env.confirm_with_phrase,
         platform_url=env.platform_url or DEFAULT_PLATFORM_URL,
         ims_url=env.ims_url or DEFAULT_IMS_URL,
+        user=user,
+        login_scopes=env.scopes or DEFAULT_USER_SCOPES,
+        token_store=store,
     )
     return BackendConfig(
         kind="adobe",
         profiles=(profile,),
-        default_sandbox=profile.sandboxes[0],
-        source="AEP_* environment variables",
+        default_sandbox=profile.sandboxes[0] if profile.sandboxes else "",
+        source=_ENV_SOURCE,
         timeout=env.timeout or DEFAULT_TIMEOUT_SECONDS,
     )
 
@@ -341,12 +411,13 @@ class _FileProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_id: str
+    auth: AuthMode = "auto"
     client_id: str | None = None
     client_id_env: str | None = None
     client_secret_env: str | None = None
     access_token_env: str | None = None
     scopes: Annotated[list[str], NoDecode] | None = None
-    sandboxes: list[str] = Field(min_length=1)
+    sandboxes: list[str] = Field(default_factory=list)
     allow_production_writes: bool = False
     confirm_with_phrase: bool = False
     platform_url: str | None = None
@@ -394,7 +465,7 @@ def _env_value(name: str, profile: str, what: str) -> str:
 
 
 def _profile_from_file(
-    name: str, fp: _FileProfile, top: _FileConfig, env: _AEPEnvSettings
+    name: str, fp: _FileProfile, top: _FileConfig, env: _AEPEnvSettings, store: TokenStore
 ) -> Profile:
     if fp.client_id and fp.client_id_env:
         raise ConfigError(f"profile {name!r}: give client_id or client_id_env, not both")
@@ -404,16 +475,36 @@ def _profile_from_file(
         client_id = _env_value(fp.client_id_env, name, "client id")
     else:
         raise ConfigError(f"profile {name!r}: set client_id_env (or client_id)")
-    if bool(fp.client_secret_env) == bool(fp.access_token_env):
+    if fp.client_secret_env and fp.access_token_env:
         raise ConfigError(
             f"profile {name!r}: set exactly one of client_secret_env, access_token_env"
+        )
+    if fp.auth == "user" and fp.access_token_env:
+        raise ConfigError(
+            f'profile {name!r}: auth = "user" signs a person in; drop access_token_env'
         )
     secret = token = None
     if fp.client_secret_env:
         secret = SecretStr(_env_value(fp.client_secret_env, name, "client secret"))
-    else:
-        assert fp.access_token_env is not None
+    elif fp.access_token_env:
         token = SecretStr(_env_value(fp.access_token_env, name, "access token"))
+    ims_url = fp.ims_url or top.ims_url or env.ims_url or DEFAULT_IMS_URL
+    user = _user_auth(
+        store,
+        profile=name,
+        mode=fp.auth,
+        client_id=client_id,
+        ims_url=ims_url,
+        sandboxes=_dedupe(fp.sandboxes),
+        static_token=token is not None,
+    )
+    if user is None and secret is None and token is None:
+        raise ConfigError(
+            f"profile {name!r}: set exactly one of client_secret_env, access_token_env (or "
+            'auth = "user" to act as the person who signs in with `seg-mcp login`)'
+        )
+    if user is None and not fp.sandboxes:
+        raise ConfigError(f"profile {name!r}: sandboxes is empty; list the sandboxes it may use")
     return Profile(
         name=name,
         org_id=fp.org_id,
@@ -421,18 +512,21 @@ def _profile_from_file(
         client_secret=secret,
         access_token=token,
         scopes=tuple(fp.scopes) if fp.scopes else DEFAULT_SCOPES,
-        sandboxes=_dedupe(fp.sandboxes),
+        sandboxes=user.sandboxes if user else _dedupe(fp.sandboxes),
         allow_production_writes=fp.allow_production_writes,
         confirm_with_phrase=fp.confirm_with_phrase,
         platform_url=fp.platform_url
         or top.platform_url
         or env.platform_url
         or DEFAULT_PLATFORM_URL,
-        ims_url=fp.ims_url or top.ims_url or env.ims_url or DEFAULT_IMS_URL,
+        ims_url=ims_url,
+        user=user,
+        login_scopes=tuple(fp.scopes) if fp.scopes else DEFAULT_USER_SCOPES,
+        token_store=store,
     )
 
 
-def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
+def _from_file(path: Path, env: _AEPEnvSettings, store: TokenStore) -> BackendConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -446,7 +540,7 @@ def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
         top = _FileConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation_error(exc, limit=5)}") from None
-    profiles = tuple(_profile_from_file(n, fp, top, env) for n, fp in top.profiles.items())
+    profiles = tuple(_profile_from_file(n, fp, top, env, store) for n, fp in top.profiles.items())
     owner: dict[str, str] = {}
     for profile in profiles:
         for sandbox in profile.sandboxes:
@@ -456,8 +550,9 @@ def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
                     f"{profile.name!r}; each sandbox belongs to exactly one profile"
                 )
             owner[sandbox] = profile.name
-    default = top.default_sandbox or profiles[0].sandboxes[0]
-    if default not in owner:
+    default = top.default_sandbox or next(iter(owner), "")
+    unknown = any(p.user is not None and not p.sandboxes for p in profiles)
+    if default not in owner and not unknown:
         raise ConfigError(
             f"{path}: default_sandbox {default!r} is in no profile (sandboxes: {', '.join(owner)})"
         )
@@ -471,14 +566,33 @@ def _from_file(path: Path, env: _AEPEnvSettings) -> BackendConfig:
     )
 
 
-def load_config() -> BackendConfig:
+def token_store() -> TokenStore:
+    """Where sign-ins are kept (SEG_MCP_TOKEN_STORE, SEG_MCP_STATE_DIR)."""
+    return _token_store(_settings(_SegMcpSettings, "SEG_MCP_* setting"))
+
+
+def _token_store(seg: _SegMcpSettings) -> TokenStore:
+    directory = seg.state_dir / "sign-ins" if seg.state_dir is not None else None
+    return TokenStore(directory, seg.token_store)
+
+
+def load_config(*, require_sign_in: bool = True) -> BackendConfig:
     """Resolve the configuration from the environment (see the module docstring).
 
-    `SEG_MCP_AUDIT_LOG` names the MCP server's audit log (over the file's `audit_log`)."""
+    `SEG_MCP_AUDIT_LOG` names the MCP server's audit log (over the file's `audit_log`).
+    A user profile nobody signed in for is a `ConfigError` unless `require_sign_in` is False
+    (`seg-mcp login` itself)."""
     seg = _settings(_SegMcpSettings, "SEG_MCP_* setting")
     config = _resolve(seg)
     if seg.audit_log is not None:
         config = config.model_copy(update={"audit_log": seg.audit_log})
+    if require_sign_in:
+        from_env = config.source == _ENV_SOURCE
+        for profile in config.profiles:
+            setting = "AEP_SANDBOXES" if from_env else f"sandboxes in profile {profile.name!r}"
+            problem = profile.user.problem(profile.name, setting) if profile.user else None
+            if problem:
+                raise ConfigError(problem)
     return config
 
 
@@ -487,9 +601,9 @@ def _resolve(seg: _SegMcpSettings) -> BackendConfig:
         return local_config()
     env = _settings(_AEPEnvSettings, "AEP_* setting")
     if seg.config is not None:
-        return _from_file(seg.config, env)
+        return _from_file(seg.config, env, _token_store(seg))
     if env.has_credentials():
-        return _from_env(env)
+        return _from_env(env, _token_store(seg))
     if seg.backend == "adobe":
         raise ConfigError(
             "SEG_MCP_BACKEND=adobe but no Adobe credentials are configured: set AEP_CLIENT_ID, "

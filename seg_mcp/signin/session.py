@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 from pydantic import SecretStr
 
-from seg_mcp.aep import AEPError, UserTokenProvider
+from seg_mcp.aep import AEPError, RetryPolicy, UserTokenProvider
 from seg_mcp.signin.flow import IMS, PKCE, LoopbackReceiver, list_sandboxes
 from seg_mcp.signin.store import SignIn, SignInError, TokenStore, now_utc
 
@@ -54,7 +54,11 @@ class LoginTarget:
 
 
 def user_token_provider(
-    target: LoginTarget, record: SignIn, refresh_token: SecretStr, store: TokenStore
+    target: LoginTarget,
+    record: SignIn,
+    refresh_token: SecretStr,
+    store: TokenStore,
+    retry: RetryPolicy | None = None,
 ) -> UserTokenProvider:
     """The token provider of a signed-in profile; a rotated refresh token goes back to `store`."""
     profile = target.profile
@@ -70,6 +74,7 @@ def user_token_provider(
         user=record.email or record.name or record.user_id,
         on_refresh_token=keep,
         reauth_hint=f"run `seg-mcp login --profile {profile}`",
+        retry=retry,
     )
 
 
