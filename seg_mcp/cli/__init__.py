@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from seg_mcp import __version__
-from seg_mcp.cli import api, demo, pql, sandbox, serve, tools
+from seg_mcp.cli import api, demo, login, pql, sandbox, serve, tools
 
-COMMANDS = (serve, demo, api, pql, sandbox, tools)
+COMMANDS = (serve, demo, api, pql, sandbox, tools, login)
 
 
 def build_parser() -> argparse.ArgumentParser:
