@@ -221,6 +221,16 @@ def test_seg_mcp_api_works_against_a_served_sandbox(tmp_path: Path) -> None:
             "AEP_SANDBOXES": "dev,prod",
         }
         assert banner[0] == f"seg-mcp local sandbox serving on {url}"
+        assert "  native app client id (public, no secret): seg-mcp-local-native" in banner
+        users = [line.split() for line in banner if " password " in line]
+        assert users == [
+            ["alice", "password", "alice-local", "org", DEFAULT_ORG_ID, "sandboxes:", "dev"],
+            ["bob", "password", "bob-local", "org", DEFAULT_ORG_ID, "sandboxes:", "dev,", "prod"],
+            ["eve", "password", "eve-local", "org", "seg-mcp-other@AdobeOrg", "sandboxes:", "none"],
+        ]
+        discovery = httpx2.get(f"{url}/ims/.well-known/openid-configuration").json()
+        assert discovery["issuer"] == url
+        assert discovery["authorization_endpoint"] == f"{url}/ims/authorize/v2"
         api_env = {**env, **exports}
 
         listed = _api(api_env, "listSegmentDefinitions", "--sandbox", "dev")

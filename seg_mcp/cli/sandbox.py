@@ -248,7 +248,8 @@ def _banner(settings: SandboxSettings, store: Store, host: str, port: int) -> st
     lines = [
         f"seg-mcp local sandbox serving on {url}",
         f"  platform (AEP_PLATFORM_URL): {url}  (Segmentation API under /data/core/ups)",
-        f"  IMS (AEP_IMS_URL):           {url}  (POST /ims/token/v3)",
+        f"  IMS (AEP_IMS_URL):           {url}  (tokens: POST /ims/token/v3; "
+        "sign-in: /ims/authorize/v2)",
         f"  database: {settings.database_path}",
         "  sandboxes: " + ", ".join(f"{s.name} ({s.type})" for s in sandboxes),
         "credentials it accepts:",
@@ -256,6 +257,7 @@ def _banner(settings: SandboxSettings, store: Store, host: str, port: int) -> st
         "  client secret: "
         + (secret if documented else "(the value of SEG_SANDBOX_CLIENT_SECRET)"),
         f"  org id:        {settings.org_id}",
+        *_users_lines(settings, sandboxes),
         "for `seg-mcp api` and `seg-mcp serve`, export:",
         f"  export AEP_PLATFORM_URL={url}",
         f"  export AEP_IMS_URL={url}",
@@ -267,6 +269,26 @@ def _banner(settings: SandboxSettings, store: Store, host: str, port: int) -> st
     if host in ("0.0.0.0", "", "::"):
         lines.append("warning: listening on every interface with well-known credentials")
     return "\n".join(lines)
+
+
+def _users_lines(settings: SandboxSettings, sandboxes: list[Any]) -> list[str]:
+    """The people who can sign in (authorization code + PKCE) and the public native client."""
+    lines = [
+        "users who can sign in (authorization code + PKCE S256, through the sign-in page):",
+        f"  native app client id (public, no secret): {settings.native_client_id}",
+        f"  (the client id {settings.client_id} signs users in too, with its secret)",
+    ]
+    local = {s.name for s in sandboxes}
+    width = max((len(u.name) for u in settings.users), default=0)
+    for user in settings.users:
+        password = user.password.get_secret_value()
+        shown = password if password == f"{user.name}-local" else "(configured)"
+        usable = [n for n in user.sandboxes if user.org_id != settings.org_id or n in local]
+        lines.append(
+            f"  {user.name:<{width}}  password {shown:<{width + 6}}  org {user.org_id}  "
+            f"sandboxes: {', '.join(usable) or 'none'}"
+        )
+    return lines
 
 
 def _hide_query_secrets(record: Any) -> bool:
