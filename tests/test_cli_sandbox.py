@@ -265,6 +265,11 @@ def test_seg_mcp_api_works_against_a_served_sandbox(tmp_path: Path) -> None:
             "&client_secret=query-SECRET-x2"
         )
         assert refused.status_code == 401
+        stale = httpx2.post(
+            f"{url}/ims/token/v3?grant_type=refresh_token&client_id=seg-mcp-local-native"
+            "&refresh_token=query-REFRESH-x3"
+        )
+        assert stale.status_code == 400 and stale.json()["error"] == "invalid_grant"
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -276,6 +281,7 @@ def test_seg_mcp_api_works_against_a_served_sandbox(tmp_path: Path) -> None:
     assert "seg-mcp local sandbox stopped (SIGTERM)" in err
     assert "POST /ims/token/v3?grant_type=client_credentials" in err  # the access log, on stderr
     assert "query-SECRET-x2" not in err and "client_secret=[redacted]" in err
+    assert "query-REFRESH-x3" not in err and "refresh_token=[redacted]" in err
     # Shut down cleanly: the database is free again and kept what was written.
     store = open_store(SandboxSettings(data_dir=data, default_profiles=0))
     try:

@@ -293,11 +293,15 @@ def _users_lines(settings: SandboxSettings, sandboxes: list[Any]) -> list[str]:
 
 def _hide_query_secrets(record: Any) -> bool:
     """A logging filter: IMS also takes its parameters in the query string, which the access
-    log prints; keep client secrets and tokens out of it."""
+    log prints; keep client secrets, tokens, codes and passwords out of it."""
     import re
 
     if isinstance(record.args, tuple):
-        pattern = re.compile(r"((?:client_secret|access_token)=)[^&\s]*", re.IGNORECASE)
+        pattern = re.compile(
+            r"((?<![A-Za-z0-9_])(?:client_secret|access_token|refresh_token|id_token|token|code"
+            r"|code_verifier|password)=)[^&\s]*",
+            re.IGNORECASE,
+        )
         record.args = tuple(
             pattern.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
         )
