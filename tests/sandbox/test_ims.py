@@ -325,14 +325,14 @@ async def test_confidential_client_needs_its_secret(http: httpx2.AsyncClient) ->
         assert "not-the-SECRET-q4" not in refused.text
     # client_secret_basic
     verifier, challenge = pkce()
-    code = redirect_query(
+    query = redirect_query(
         await submit(http, authorize_params(challenge, **local), "bob", "bob-local")
     )
     basic = await http.post(
         "/ims/token/v3",
         data={
             "grant_type": "authorization_code",
-            "code": code["code"],
+            "code": query["code"],
             "redirect_uri": REDIRECT,
             "code_verifier": verifier,
         },
