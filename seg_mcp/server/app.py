@@ -202,8 +202,8 @@ def _error(text: str) -> CallToolResult:
 
 
 def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
-    params = _handler_params(spec, _phrase_fallback(runtime.config))
-    sandbox_param = _sandbox_param(runtime.config) if spec.sandboxed else None
+    params = _handler_params(spec, _phrase_fallback(runtime.deployment))
+    sandbox_param = _sandbox_param(runtime.deployment) if spec.sandboxed else None
     public = [*params, *([sandbox_param] if sandbox_param else [])]
     output_model = inspect.signature(spec.handler, eval_str=True).return_annotation
 
