@@ -283,3 +283,51 @@ class Alternating(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+async def ims_user_token(sandbox_url: str, username: str) -> str:
+    """`username`'s own IMS access token, signed in directly with the local native client (PKCE),
+    to show what the platform itself allows that person."""
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    redirect = "http://127.0.0.1:45872/callback"
+    params = {
+        "client_id": "seg-mcp-local-native",
+        "redirect_uri": redirect,
+        "scope": "openid,AdobeID,read_organizations",
+        "response_type": "code",
+        "state": "s",
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+    }
+    async with httpx2.AsyncClient(base_url=sandbox_url) as http:
+        page = await http.get("/ims/authorize/v2", params=params)
+        form = _Form()
+        form.feed(page.text)
+        data = {**form.fields, "username": username, "password": f"{username}-local"}
+        posted = await http.post(form.action, data=data)
+        code = parse_qs(urlsplit(posted.headers["location"]).query)["code"][0]
+        answer = await http.post(
+            "/ims/token/v3",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": "seg-mcp-local-native",
+                "redirect_uri": redirect,
+                "code_verifier": verifier,
+            },
+        )
+        return str(answer.json()["access_token"])
+
+
+def gateway_headers(token: str, sandbox: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "x-api-key": "seg-mcp-local-native",
+        "x-gw-ims-org-id": "seg-mcp-local@AdobeOrg",
+        "x-sandbox-name": sandbox,
+    }
