@@ -1,17 +1,28 @@
 """IMS OAuth Server-to-Server tokens: one fetch under concurrency, refresh ahead of expiry, one
-re-fetch and retry on a 401; static tokens."""
+re-fetch and retry on a 401; static tokens; a signed-in person's tokens (refresh_token grant)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import httpx2
 import pytest
+from pydantic import SecretStr
 
-from seg_mcp.aep import AuthenticationError, StaticTokenProvider, UnauthorizedError
+from seg_mcp.aep import (
+    AuthenticationError,
+    StaticTokenProvider,
+    UnauthorizedError,
+    UserTokenProvider,
+)
 
 from .helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
+    IMS,
     FakeIMS,
     Recorder,
     Sleeps,
@@ -217,3 +228,114 @@ async def test_millisecond_expires_in_from_the_old_jwt_exchange_is_understood() 
         clock.now += 2
         await client.list_audiences()
     assert recorder.ims.fetches == 2
+
+
+# -- a signed-in person's tokens (refresh_token grant) -------------------------------------------
+
+REFRESH = "rt-DISTINCT-refresh-0001"
+
+
+@dataclass
+class RotatingIMS(FakeIMS):
+    """Answers the refresh_token grant with tok-N and a new refresh token each time (IMS may
+    rotate), refusing refresh tokens it has replaced."""
+
+    current: str = REFRESH
+
+    async def handle(self, request: httpx2.Request) -> httpx2.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        if form.get("grant_type") == "refresh_token" and form.get("refresh_token") != self.current:
+            self.forms.append(form)
+            return httpx2.Response(
+                400, json={"error": "invalid_grant", "error_description": "refresh token revoked"}
+            )
+        response = await super().handle(request)
+        if self.fail_with is not None:
+            return response
+        self.current = f"rt-DISTINCT-refresh-{self.fetches + 1:04d}"
+        body = {**response.json(), "refresh_token": self.current}
+        return httpx2.Response(200, json=body)
+
+
+def user_provider(kept: list[SecretStr], **kwargs: Any) -> UserTokenProvider:
+    kwargs.setdefault("retry", fast_retry())
+    return UserTokenProvider(
+        client_id=CLIENT_ID,
+        refresh_token=kwargs.pop("refresh_token", REFRESH),
+        ims_url=IMS,
+        user="alice@example.com",
+        on_refresh_token=kept.append,
+        reauth_hint="run `seg-mcp login`",
+        **kwargs,
+    )
+
+
+async def test_user_tokens_come_from_the_refresh_token_once_under_concurrency() -> None:
+    kept: list[SecretStr] = []
+    ims = RotatingIMS(delay=0.01)
+    recorder = Recorder(_ok, ims)
+    provider = user_provider(kept)
+    client = client_for(recorder, credentials=[credential(provider=provider)])
+    async with client, anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(client.retrieve_segment_definition_by_id, "seg-1")
+    assert ims.forms == [
+        {"grant_type": "refresh_token", "refresh_token": REFRESH, "client_id": CLIENT_ID}
+    ]  # a Native App (public client): no secret
+    assert _tokens(recorder) == ["Bearer tok-1"] * 20
+    assert [k.get_secret_value() for k in kept] == ["rt-DISTINCT-refresh-0002"]
+
+
+async def test_a_rotated_refresh_token_is_used_next_and_handed_to_the_callback() -> None:
+    clock = Clock()
+    kept: list[SecretStr] = []
+    ims = RotatingIMS(expires_in=3600)
+    recorder = Recorder(_ok, ims)
+    provider = user_provider(kept, clock=clock, client_secret="web-app-SECRET-x")
+    async with client_for(recorder, credentials=[credential(provider=provider)]) as client:
+        await client.retrieve_segment_definition_by_id("seg-1")
+        clock.now += 3301  # inside the 300 s margin: refreshed ahead of expiry
+        await client.retrieve_segment_definition_by_id("seg-1")
+    assert [f["refresh_token"] for f in ims.forms] == [REFRESH, "rt-DISTINCT-refresh-0002"]
+    assert all(f["client_secret"] == "web-app-SECRET-x" for f in ims.forms)  # a Web App
+    assert [k.get_secret_value() for k in kept] == [
+        "rt-DISTINCT-refresh-0002",
+        "rt-DISTINCT-refresh-0003",
+    ]
+    assert _tokens(recorder) == ["Bearer tok-1", "Bearer tok-2"]
+    assert provider.expires_in() == 3600
+
+
+async def test_a_refused_refresh_says_to_sign_in_again_without_quoting_the_token() -> None:
+    recorder = Recorder(_ok, RotatingIMS(current="another"))
+    provider = user_provider([], client_secret="web-app-SECRET-x")
+    async with client_for(recorder, credentials=[credential(provider=provider)]) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.retrieve_segment_definition_by_id("seg-1")
+    error = caught.value
+    assert error.code == "invalid_grant" and error.status == 400
+    assert error.hint == "the sign-in has expired or was revoked: run `seg-mcp login`"
+    assert "refresh the sign-in for client id test-client-id" in error.message
+    text = str(error) + repr(error) + repr(provider)
+    assert REFRESH not in text and "web-app-SECRET-x" not in text
+    assert repr(provider) == (
+        "UserTokenProvider(client_id='test-client-id', user='alice@example.com', "
+        "refresh_token=SecretStr('**********'), client_secret=SecretStr('**********'), "
+        "token_url='https://ims.example.test/ims/token/v3')"
+    )
+
+
+async def test_a_failing_store_callback_does_not_fail_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(token: SecretStr) -> None:
+        raise OSError("disk full")
+
+    recorder = Recorder(_ok, RotatingIMS())
+    provider = user_provider([], retry=fast_retry())
+    provider._on_refresh_token = broken
+    async with client_for(recorder, credentials=[credential(provider=provider)]) as client:
+        await client.retrieve_segment_definition_by_id("seg-1")
+    assert "could not store the new refresh token IMS issued (OSError)" in caplog.text
+    assert "rt-DISTINCT" not in caplog.text
+    assert set(provider.secrets()) == {"rt-DISTINCT-refresh-0002", "tok-1"}
