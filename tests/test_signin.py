@@ -29,6 +29,7 @@ import httpx2
 import pytest
 import uvicorn
 
+from seg_mcp.aep import UserTokenProvider
 from seg_mcp.cli import main
 from seg_mcp.config import load_config, token_store
 from seg_mcp.sandbox import SandboxSettings, create_app
@@ -323,6 +324,7 @@ async def test_refresh_ahead_of_expiry_in_a_long_running_process(
     assert profile.sandboxes == ("dev",) and profile.auth_kind.startswith("signed in as Alice")
     async with config.create_client() as client:
         provider = client.scope.credentials[0].token_provider
+        assert isinstance(provider, UserTokenProvider)
         first = await provider.get_token(client._http)
         await client.list_segment_definitions()
         await anyio.sleep(TTL / 2 + 0.3)  # inside the margin (half the lifetime): renewed
