@@ -278,3 +278,45 @@ def test_key_file_is_private_when_no_secret_is_set(tmp_path: Path):
     assert load_secrets(None, tmp_path) == first  # a second replica reads the same key
     sealed = Sealer(first).seal("at", {"sub": "x"}, ttl=60)
     assert Sealer(load_secrets(None, tmp_path)).open("at", sealed)["sub"] == "x"
+
+
+async def test_a_remote_client_needs_the_persons_consent(deployment: dict[str, Any]):
+    a = deployment["a"]
+    base = a.url.removesuffix("/mcp")
+    async with httpx2.AsyncClient(base_url=base) as http:
+        registered = await http.post(
+            "/register",
+            json={
+                "client_name": "Remote Assistant",
+                "redirect_uris": ["https://assistant.example/callback"],
+                "token_endpoint_auth_method": "none",
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        client_id = registered.json()["client_id"]
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": "https://assistant.example/callback",
+            "state": "st",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+        step = await http.get("/authorize", params=params)
+        assert step.status_code == 302 and "/oauth/consent?" in step.headers["location"]
+        page = await http.get(step.headers["location"])
+        assert "Remote Assistant" in page.text and "assistant.example" in page.text
+        assert "<script" not in page.text
+        form = dict(
+            (name, value)
+            for name, value in (
+                (part.split('name="')[1].split('"')[0], part.split('value="')[1].split('"')[0])
+                for part in page.text.split("<input")[1:]
+            )
+        )
+        async with httpx2.AsyncClient(base_url=base) as elsewhere:  # another site's form post
+            forged = await elsewhere.post("/oauth/consent", data={**form, "action": "allow"})
+        allowed = await http.post("/oauth/consent", data={**form, "action": "allow"})
+    assert forged.status_code == 403  # no cookie: not the page the person saw
+    assert allowed.status_code == 302
+    assert allowed.headers["location"].startswith(f"{deployment['sandbox']}/ims/authorize/v2?")
