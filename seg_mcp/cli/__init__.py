@@ -8,13 +8,14 @@ what they need lazily, so `seg-mcp --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from seg_mcp import __version__
-from seg_mcp.cli import api, demo, login, pql, sandbox, serve, tools
+from seg_mcp.cli import api, demo, login, pql, sandbox, serve, settings, tools
 
-COMMANDS = (serve, demo, api, pql, sandbox, tools, login)
+COMMANDS = (serve, demo, api, pql, sandbox, tools, settings, login)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,3 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`seg-mcp ... | head`): stop quietly, as `cat` does. Point stdout
+        # at devnull so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_selection(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the README's tool table (Markdown)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -30,7 +33,7 @@ async def surface(args: argparse.Namespace) -> list[dict[str, Any]]:
     from seg_mcp.config import load_config
     from seg_mcp.server import ALL_TOOLS, build_server
 
-    toolset = {s.name: s.toolset for s in ALL_TOOLS}
+    specs = {s.name: s for s in ALL_TOOLS}
     server = build_server(None, load_config(), **selection(args))  # type: ignore[arg-type]
     async with Client(server) as client:
         listed = (await client.list_tools()).tools
@@ -40,14 +43,38 @@ async def surface(args: argparse.Namespace) -> list[dict[str, Any]]:
         size = len(json.dumps(wire, separators=(",", ":")))
         rows.append(
             {
-                "toolset": toolset[t.name],
+                "toolset": specs[t.name].toolset,
+                "confirmed": specs[t.name].confirm is not None,
                 "name": t.name,
                 "annotations": wire.get("annotations", {}),
+                "summary": _first_sentence(t.description or ""),
                 "chars": size,
                 "tokens": -(-size // CHARS_PER_TOKEN),
             }
         )
     return rows
+
+
+def _first_sentence(text: str) -> str:
+    line = text.strip().split("\n\n", 1)[0].replace("\n", " ")
+    end = line.find(". ")
+    return line if end < 0 else line[: end + 1]
+
+
+def _kind(row: dict[str, Any]) -> str:
+    a = row["annotations"]
+    if a.get("readOnlyHint"):
+        return "read-only"
+    kind = "destructive" if a.get("destructiveHint") else "write"
+    return f"{kind}, the person confirms" if row["confirmed"] else kind
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    out = ["| tool | toolset | kind | what it does |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        summary = r["summary"].replace("|", "\\|")
+        out.append(f"| `{r['name']}` | {r['toolset']} | {_kind(r)} | {summary} |")
+    return "\n".join(out) + "\n"
 
 
 def _flags(a: dict[str, Any]) -> str:
@@ -68,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     total = sum(r["chars"] for r in rows)
+    if args.markdown:
+        print(markdown(rows), end="")
+        return 0
     if args.json:
         print(json.dumps({"tools": rows, "total_chars": total, "total_tokens": -(-total // 4)}))
         return 0
