@@ -106,42 +106,63 @@ class SandboxSettings(BaseSettings):
     """Everything the local sandbox can be told. Environment: SEG_MCP_DATA_DIR, SEG_SANDBOX_*."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SEG_SANDBOX_", extra="ignore", populate_by_name=True
+        env_prefix="SEG_SANDBOX_",
+        extra="ignore",
+        populate_by_name=True,
+        use_attribute_docstrings=True,
     )
 
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SEG_MCP_DATA_DIR")
+    """Where the local sandbox keeps its database (default: `seg-mcp` under the user's data
+    folder, `~/.local/share/seg-mcp` on Linux)."""
     client_id: str = DEFAULT_CLIENT_ID
+    """Client id (API key) of the local server-to-server credential."""
     client_secret: SecretStr = SecretStr(DEFAULT_CLIENT_SECRET)
+    """Its client secret (the default is documented: the sandbox is local)."""
     org_id: str = DEFAULT_ORG_ID
+    """The IMS organization the local credential acts for."""
     extra_credentials: list[LocalCredential] = Field(default_factory=list)
+    """More credentials, as JSON: `[{"client_id", "client_secret", "org_id"}]`."""
     sandboxes: list[SandboxSpec] = Field(
         default_factory=lambda: [
             SandboxSpec(name="prod", type="production", title="Production", is_default=True),
             SandboxSpec(name="dev", type="development", title="Development"),
         ]
     )
-    # Profiles generated for a sandbox that has never held data, on first start (0: none).
+    """The sandboxes offered, as JSON `[{"name", "type", "title", "is_default"}]` (default:
+    `prod`, production, and `dev`, development)."""
     default_profiles: int = Field(default=100_000, ge=0)
+    """Profiles generated for a sandbox that has never held data, on first start (0: none)."""
     seed: int = 42
-    # The evaluation clock (`now` of PQL) for every sandbox without its own clock setting.
+    """Seed of the generated data (same seed, same profiles)."""
     now: datetime | None = None
-    # Pace of background jobs: seconds between progress steps (0: complete as fast as possible).
+    """The evaluation clock (PQL's `now`) for every sandbox without its own (ISO 8601; default:
+    the real time)."""
     job_step_seconds: float = Field(default=0.5, ge=0)
+    """Pace of background jobs: seconds between progress steps (0: as fast as possible)."""
     job_steps: int = Field(default=4, ge=1, le=100)
-    # Estimates read a sample once a sandbox holds more profiles than this.
+    """Progress steps of a background job."""
     sample_threshold: int = Field(default=1_000_000, ge=1)
+    """Estimates read a sample once a sandbox holds more profiles than this."""
     max_jobs_in_flight: int = Field(default=5, ge=1)
+    """Segment jobs in processing at once in a sandbox; more are refused with 429."""
     preview_max_results: int = Field(default=10_000, ge=1)
+    """Most qualifying profile ids a preview keeps for paging."""
     token_ttl_seconds: int = Field(
         default=86_399,
         ge=1,
         validation_alias=AliasChoices("SEG_SANDBOX_TOKEN_TTL", "SEG_SANDBOX_TOKEN_TTL_SECONDS"),
     )
-    # -- the IMS's user sign-in (authorization code + PKCE) --
+    """Lifetime of client-credentials access tokens, seconds."""
     users: list[LocalUser] = Field(default_factory=default_users)
+    """People who can sign in at the local IMS, as JSON `[{"name", "password", "org_id",
+    "sandboxes", "email"}]` (default: alice, dev only; bob, dev and prod; eve, another org;
+    passwords `<name>-local`)."""
     native_client_id: str = NATIVE_CLIENT_ID
-    # Extra redirect URI patterns of the local clients (seg-mcp-local and the native client).
+    """Client id of the local public "native app" client (PKCE, no secret)."""
     redirect_uri_patterns: list[str] = Field(default_factory=list)
+    """Redirect URI patterns the local clients accept besides loopback ones (JSON list,
+    `*` wildcards)."""
     user_token_ttl_seconds: int = Field(
         default=3600,
         ge=1,
@@ -149,10 +170,15 @@ class SandboxSettings(BaseSettings):
             "SEG_SANDBOX_USER_TOKEN_TTL", "SEG_SANDBOX_USER_TOKEN_TTL_SECONDS"
         ),
     )
+    """Lifetime of a signed-in person's access token, seconds."""
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=1)
+    """Lifetime of a sign-in session's refresh token, seconds."""
     code_ttl_seconds: int = Field(default=300, ge=1)
+    """Lifetime of an authorization code, seconds."""
     threads: int = Field(default=2, ge=1)
+    """DuckDB worker threads."""
     memory_limit: str = "2GB"
+    """DuckDB memory limit."""
 
     @field_validator("now", mode="before")
     @classmethod
