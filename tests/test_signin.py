@@ -378,3 +378,33 @@ async def _sign_in_in_process(username: str) -> None:
 
     target = load_config(require_sign_in=False).profiles[0].login_target()
     await sign_in(target, token_store(), say=lambda _: None, open_browser=browser, timeout=30)
+
+
+async def test_the_stdio_server_acts_as_the_signed_in_person(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`seg-mcp serve` over stdio, alice signed in: her token on every call, so the platform
+    refuses her prod even though the profile lists it."""
+    from mcp import Client, StdioServerParameters
+
+    await _sign_in_in_process("alice")
+    server_env = {
+        **env,
+        "AEP_SANDBOXES": "dev,prod",
+        "SEG_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+    }
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "seg_mcp", "serve"], env=server_env
+    )
+    async with Client(params) as client:
+        context = await client.call_tool("get_context", {})
+        found = await client.call_tool("find_segment_definitions", {"sandbox": "dev"})
+        refused = await client.call_tool("find_segment_definitions", {"sandbox": "prod"})
+    assert context.structured_content is not None
+    assert context.structured_content["orgs"] == [ORG]
+    assert not found.is_error
+    sandboxes = {s["name"]: s["type"] for s in context.structured_content["sandboxes"]}
+    assert sandboxes == {"dev": "development", "prod": "unknown"}  # prod is not listed to her
+    assert refused.is_error
+    text = refused.content[0].text  # type: ignore[union-attr]
+    assert "HTTP 403" in text and "is not accessible to user" in text
