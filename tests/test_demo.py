@@ -32,9 +32,10 @@ STEPS = [
     "Schedule a daily evaluation",
     "Search definitions for 'Demo'",
     "Delete the definition while the schedule uses it (refused)",
+    "Delete the schedule: this client cannot ask the user (refused)",
     "Delete the schedule: the server asks the user, who agrees",
-    "Delete the definition with a phrase naming another object (refused)",
-    "Delete the definition with the phrase the server asked for",
+    "Delete the definition: the server asks the user, who says no",
+    "Delete the definition: the server asks the user, who agrees",
 ]
 
 
@@ -85,22 +86,37 @@ def test_preview_job_and_export_agree_on_the_audience(demo: tuple[str, Path]) ->
     assert int(size) == int(evaluated) == int(exported) > 0
     files = list((data_dir / "datasets" / "demo-dataset").glob("*.parquet"))
     assert files
-    rows = duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]})").fetchall()
+    counted = duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]})")
+    assert counted is not None
+    rows = counted.fetchall()
     assert rows == [(int(exported),)]
 
 
-def test_deleting_needs_the_schedule_gone_and_the_exact_phrase(demo: tuple[str, Path]) -> None:
+def test_only_the_person_confirms_a_delete(demo: tuple[str, Path]) -> None:
+    """Refused while in use; refused to the client that cannot ask its user (no phrase offered);
+    the person says no and nothing changes; the person agrees and it is gone."""
     output, _ = demo
+    first, second = output.split("\nSecond client: it can ask its user", 1)
+    assert "\nFirst client: it cannot ask its user" in first
     refused = _step(output, "Delete the definition while the schedule uses it (refused)")
     assert "is used by schedule" in refused and "nothing was deleted" in refused
+    no_ask = _step(output, "Delete the schedule: this client cannot ask the user (refused)")
+    assert "this client cannot ask its user" in no_ask and "nothing was changed" in no_ask
+    assert "? the server asks" not in first
+    assert second.count("? the server asks the user: Delete ") == 3
     asked = _step(output, "Delete the schedule: the server asks the user, who agrees")
     assert "? the server asks the user: Delete schedule " in asked
-    assert "✓ Deleted schedule " in asked
-    wrong = _step(output, "Delete the definition with a phrase naming another object (refused)")
-    assert "does not name this target" in wrong
-    assert "✓ Deleted segment definition " in _step(
-        output, "Delete the definition with the phrase the server asked for"
-    )
+    assert "✓ Deleted schedule " in asked  # still there after the refusal
+    no = _step(output, "Delete the definition: the server asks the user, who says no")
+    assert "? the server asks the user: Delete segment definition " in no
+    assert "? the user answers: no" in no
+    assert "✗ delete_resource refused in sandbox 'dev': the user did not confirm" in no
+    yes = _step(output, "Delete the definition: the server asks the user, who agrees")
+    assert "? the user answers: yes" in yes
+    assert "✓ Deleted segment definition " in yes  # still there after the no
+    # No confirmation phrase is offered, asked for or passed anywhere.
+    assert "delete schedule " not in output and "delete segment definition " not in output
+    assert '"confirm"' not in output
 
 
 def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -> None:
@@ -115,7 +131,16 @@ def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -
         "deleteSegmentDefinition",
     ]
     refusals = [e["detail"] for e in entries if e["outcome"] == "refused"]
-    assert any("is used by schedule" in detail for detail in refusals)
+    assert len(refusals) == 2
+    assert "is used by schedule" in refusals[0]
+    assert "this client cannot ask its user" in refusals[1]
+    declined = [e for e in entries if e["outcome"] == "declined"]
+    assert [(e["tool"], e["detail"]) for e in declined] == [
+        ("delete_resource", "the user did not confirm; nothing was changed.")
+    ]
+    deletes = [e for e in entries if e["operation"].startswith("delete") and e["outcome"] == "ok"]
+    assert [e["confirmed_by"] for e in deletes] == ["elicitation", "elicitation"]
+    assert declined[0]["target"] == deletes[1]["target"]  # the same definition, said no then yes
     assert {e["sandbox"] for e in entries} == {"dev"}
 
 
@@ -126,6 +151,7 @@ async def test_a_tool_the_server_lacks_is_skipped_with_the_reason(tmp_path: Path
     app = create_app(settings)
     transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
     lines: list[str] = []
+    demo = demo_module.Demo(out=lines.append)
     try:
         async with local_config().create_client(transport=transport) as aep:
             server = build_server(
@@ -134,12 +160,11 @@ async def test_a_tool_the_server_lacks_is_skipped_with_the_reason(tmp_path: Path
                 exclude_tools=["export_audience", "save_schedule"],
                 audit_log=tmp_path / "audit.jsonl",
             )
-            async with Client(
-                server, elicitation_callback=demo_module._user_agrees(lines.append)
-            ) as client:
-                tools = {t.name for t in (await client.list_tools()).tools}
-                demo = demo_module.Demo(client=client, tools=tools, out=lines.append)
-                await demo_module.workflow(demo)
+
+            def connect(user: demo_module.User | None) -> Client:
+                return Client(server, elicitation_callback=user)
+
+            await demo_module.workflow(demo, connect)
     finally:
         await anyio.to_thread.run_sync(app.state.service.close)
     output = "\n".join(lines)
@@ -150,6 +175,7 @@ async def test_a_tool_the_server_lacks_is_skipped_with_the_reason(tmp_path: Path
         "Export its members to a dataset",
         "Schedule a daily evaluation",
         "Delete the definition while the schedule uses it (refused)",
+        "Delete the schedule: this client cannot ask the user (refused)",
         "Delete the schedule: the server asks the user, who agrees",
     ]
     assert demo.failed == []

@@ -5,8 +5,12 @@ generated dataset, deleted afterwards), connects `mcp.Client` to it and calls th
 assistant would, printing each call and a short readable result:
 
     find fields → check a query with mistakes → check the fixed query → estimate → preview →
-    save → run a segment job → export → schedule → search → delete (refused without the
-    confirmation phrase, then confirmed)
+    save → run a segment job → export → schedule → search → delete (refused while in use, and
+    refused to a client that cannot ask its user)
+
+then serves again, to a client that can ask its user (MCP elicitation): a stand-in for the
+person answers the server's questions (delete the schedule: yes; the definition: no, then yes).
+Only the person confirms a delete; no phrase or argument the model could write does it.
 
 A tool the server does not offer prints `skipped: ...` and the demo goes on; a step that needs an
 earlier step's result (the definition id) is skipped when that step did not produce it. The exit
@@ -22,11 +26,21 @@ import sys
 import tempfile
 import textwrap
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIXED_PQL", "MISTAKEN_PQL", "local_server_env", "register", "run", "workflow"]
+__all__ = [
+    "FIXED_PQL",
+    "MISTAKEN_PQL",
+    "Demo",
+    "User",
+    "local_server_env",
+    "register",
+    "run",
+    "workflow",
+]
 
 SANDBOX = "dev"
 MISTAKEN_PQL = "homeAddress.countryCode == 'US' && xEvent.timestamp occurs in last 30 days"
@@ -71,16 +85,43 @@ class Outcome:
 
 
 @dataclass
+class User:
+    """The demo's stand-in for the person at the client: shows the server's question and
+    answers yes when `agrees`, else no. Passed as the client's elicitation callback."""
+
+    out: Callable[[str], None] = print
+    agrees: bool = True
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        from mcp import types
+
+        self.out(f"   ? the server asks the user: {getattr(params, 'message', '')}")
+        self.out(f"   ? the user answers: {'yes' if self.agrees else 'no'}")
+        if self.agrees:
+            return types.ElicitResult(action="accept", content={"confirm": True})
+        return types.ElicitResult(action="decline")
+
+
+#: Opens a client session: given the elicitation callback, or None for a client that cannot
+#: ask its user.
+Connect = Callable[[User | None], AbstractAsyncContextManager[Any]]
+
+
+@dataclass
 class Demo:
     """The connected client and what the steps have learnt so far."""
 
-    client: Any
-    tools: set[str]
     out: Callable[[str], None] = print
-    state: dict[str, Any] = field(default_factory=dict)
+    client: Any = None
+    tools: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     step: int = 0
+
+    async def attach(self, client: Any) -> None:
+        self.client = client
+        self.tools = {t.name for t in (await client.list_tools()).tools}
+        self.out(f"connected: {len(self.tools)} tools ({client.protocol_version})")
 
     async def call(self, title: str, tool: str, arguments: dict[str, Any]) -> Outcome:
         self.step += 1
@@ -154,8 +195,29 @@ def _find(value: Any, *keys: str) -> Any:
     return None
 
 
-async def workflow(demo: Demo) -> None:
-    """The steps, in the order an assistant would take them."""
+async def workflow(demo: Demo, connect: Connect) -> None:
+    """The steps, in the order an assistant would take them: first through a client that
+    cannot ask its user, then through one that can."""
+    demo.out(
+        "\nFirst client: it cannot ask its user (no MCP elicitation), so it can do everything "
+        "but delete or cancel."
+    )
+    async with connect(None) as client:
+        await demo.attach(client)
+        ids = await _build(demo)
+    demo.out(
+        "\nSecond client: it can ask its user (MCP elicitation). The server asks the person "
+        "before each delete; a stand-in for the person answers."
+    )
+    user = User(demo.out)
+    async with connect(user) as client:
+        await demo.attach(client)
+        await _delete(demo, user, *ids)
+
+
+async def _build(demo: Demo) -> tuple[str | None, str | None]:
+    """Find, check, size, save, evaluate, export, schedule, search; the deletes this client
+    may not do. Returns the definition's and the schedule's ids (None when not created)."""
     s = {"sandbox": SANDBOX}
 
     title = "Find the fields about countries"
@@ -226,38 +288,35 @@ async def workflow(demo: Demo) -> None:
         args = {"kind": "segment-definition", "id": definition_id, **s}
         demo.expect(title, await demo.call(title, "delete_resource", args), ok=False)
 
+    title = "Delete the schedule: this client cannot ask the user (refused)"
+    if demo.needs(title, schedule_id, "no schedule was created"):
+        args = {"kind": "schedule", "id": schedule_id, **s}
+        demo.expect(title, await demo.call(title, "delete_resource", args), ok=False)
+    return definition_id, schedule_id
+
+
+async def _delete(
+    demo: Demo, user: User, definition_id: str | None, schedule_id: str | None
+) -> None:
+    """The deletes, each confirmed (or not) by the person. A delete that succeeds after a
+    refusal or a no also shows that the refusal left the object in place."""
+    s = {"sandbox": SANDBOX}
+
     title = "Delete the schedule: the server asks the user, who agrees"
     if demo.needs(title, schedule_id, "no schedule was created"):
         args = {"kind": "schedule", "id": schedule_id, **s}
         demo.expect(title, await demo.call(title, "delete_resource", args))
 
-    title = "Delete the definition with a phrase naming another object (refused)"
-    if needs_id(title):
-        args = {"kind": "segment-definition", "id": definition_id, **s}
-        wrong = {**args, "confirm": "delete segment definition some-other-id"}
-        refused = await demo.call(title, "delete_resource", wrong)
-        demo.expect(title, refused, ok=False)
-        title = "Delete the definition with the phrase the server asked for"
-        phrase = _phrase(refused.text) or f"delete segment definition {definition_id}"
-        demo.expect(title, await demo.call(title, "delete_resource", {**args, "confirm": phrase}))
+    args = {"kind": "segment-definition", "id": definition_id, **s}
+    title = "Delete the definition: the server asks the user, who says no"
+    if demo.needs(title, definition_id, "no segment definition was saved"):
+        user.agrees = False
+        demo.expect(title, await demo.call(title, "delete_resource", args), ok=False)
 
-
-def _phrase(text: str) -> str | None:
-    """The confirmation phrase a refusal names (`pass confirm='...' exactly`)."""
-    found = re.search(r"pass confirm='([^']+)'", text)
-    return found.group(1) if found else None
-
-
-def _user_agrees(out: Callable[[str], None]) -> Any:
-    """The demo's stand-in for a person: shows the server's question and accepts it."""
-    from mcp import types
-
-    async def answer(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        out(f"   ? the server asks the user: {getattr(params, 'message', '')}")
-        out("   ? the user answers: yes")
-        return types.ElicitResult(action="accept", content={"confirm": True})
-
-    return answer
+    title = "Delete the definition: the server asks the user, who agrees"
+    if demo.needs(title, definition_id, "no segment definition was saved"):
+        user.agrees = True
+        demo.expect(title, await demo.call(title, "delete_resource", args))
 
 
 def local_server_env(data_dir: Path, profiles: int) -> dict[str, str]:
@@ -283,18 +342,19 @@ async def _run(data_dir: Path, profiles: int) -> int:
     )
     log_path = data_dir / "server.log"
     print(
-        "seg-mcp demo: an MCP client talking to `seg-mcp serve` over stdio, on the local "
+        "seg-mcp demo: MCP clients talking to `seg-mcp serve` over stdio, on the local "
         f"sandbox ({profiles} generated profiles in {data_dir}, sandbox {SANDBOX!r}).\n"
         "Lines marked | are text people wrote, which the server fences as untrusted data."
     )
+    demo = Demo()
     with log_path.open("w", encoding="utf-8") as log:
+
+        def connect(user: User | None) -> AbstractAsyncContextManager[Any]:
+            """A client over stdio to its own `seg-mcp serve` on the same data directory."""
+            return Client(stdio_client(params, errlog=log), elicitation_callback=user)
+
         try:
-            transport = stdio_client(params, errlog=log)
-            async with Client(transport, elicitation_callback=_user_agrees(print)) as client:
-                listed = await client.list_tools()
-                demo = Demo(client=client, tools={t.name for t in listed.tools})
-                print(f"connected: {len(demo.tools)} tools ({client.protocol_version})")
-                await workflow(demo)
+            await workflow(demo, connect)
         except Exception as exc:
             while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
                 exc = exc.exceptions[0]
