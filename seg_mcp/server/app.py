@@ -17,7 +17,6 @@ argument exists only when some profile turns the fallback on.
 from __future__ import annotations
 
 import inspect
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -68,9 +67,6 @@ _CONFIRM_PARAM = inspect.Parameter(
         ),
     ],
 )
-
-#: A handler docstring's hint at the phrase's shape; the model never reads it.
-_PHRASE_HINT = re.compile(r"\s*\(or pass confirm[^)]*\)", re.IGNORECASE)
 
 
 def _no_elicitation() -> Refusal:
@@ -135,7 +131,7 @@ def _target(args: dict[str, Any]) -> str:
 def _handler_params(spec: ToolSpec, phrase_fallback: bool) -> list[inspect.Parameter]:
     """The handler's arguments; a destructive tool's `confirm` only with the phrase fallback."""
     params = list(inspect.signature(spec.handler, eval_str=True).parameters.values())[1:]
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params if p.name != "confirm"]
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
     if spec.confirm is not None and phrase_fallback:
         params.append(_CONFIRM_PARAM)
     return params
@@ -265,7 +261,7 @@ def _tool(spec: ToolSpec, runtime: Runtime) -> Tool:
         _mcp_function(spec, runtime),
         name=spec.name,
         title=spec.title,
-        description=_PHRASE_HINT.sub("", spec.description),
+        description=spec.description,
         annotations=spec.annotations,
     )
     tool.parameters = compact_schema(tool.parameters)

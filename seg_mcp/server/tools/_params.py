@@ -15,9 +15,6 @@ Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Page size.")]
 Ids = Annotated[list[str] | None, Field(min_length=1, max_length=100, description="Get these ids.")]
 Pql = Annotated[str, Field(min_length=1, max_length=20_000, description="PQL (pql/text).")]
 Wait = Annotated[float, Field(ge=0, le=MAX_WAIT, description="Seconds to wait for the result.")]
-Confirm = Annotated[
-    str | None, Field(description="The exact confirmation phrase, if the client cannot ask.")
-]
 OptionalPql = Annotated[
     str | None, Field(min_length=1, max_length=20_000, description="PQL (pql/text).")
 ]

@@ -11,7 +11,6 @@ from pydantic import Field
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Confirm
 
 TOOLS: list[ToolSpec] = []
 
@@ -87,11 +86,9 @@ async def delete_resource(
     force: Annotated[
         bool, Field(description="Delete a definition even if others depend on it.")
     ] = False,
-    confirm: Confirm = None,
 ) -> Deleted:
-    """Delete a segment definition, audience or schedule. Asks the user to confirm (or pass
-    confirm with the exact phrase 'delete <kind words> <id>'); lists a definition's dependents
-    and refuses unless force=true."""
+    """Delete a segment definition, audience or schedule. Asks the user to confirm; lists a
+    definition's dependents and refuses unless force=true."""
     client, sandbox = call.client, call.sandbox
     if kind == "segment-definition":
         await call.write(

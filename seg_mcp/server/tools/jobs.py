@@ -12,7 +12,7 @@ from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
-from seg_mcp.server.tools._params import Confirm, Cursor, Limit, Wait
+from seg_mcp.server.tools._params import Cursor, Limit, Wait
 
 TOOLS: list[ToolSpec] = []
 
@@ -116,10 +116,8 @@ async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
 async def cancel_job(
     call: Call,
     handle: Annotated[str, Field(description="Job handle, e.g. segment-job:<id>.")],
-    confirm: Confirm = None,
 ) -> JobsOut:
-    """Cancel a preview, segment job or export job. Asks the user to confirm (or pass confirm
-    with the exact phrase 'cancel <kind> <id>')."""
+    """Cancel a preview, segment job or export job. Asks the user to confirm."""
     client, sandbox = call.client, call.sandbox
     kind, job_id = _jobs.parse(handle)
     if kind == "preview":
