@@ -153,7 +153,13 @@ def run_login(args: argparse.Namespace) -> int:
     print(f"Signed in as {record.who} for profile {profile.name}.")
     print(f"  org: {profile.org_id or record.org_id or 'unknown'}; sandboxes: {sandboxes}")
     print(f"  refresh token: {_where(record, store)}")
-    print("seg-mcp serve and seg-mcp api now act as you; `seg-mcp logout` signs out.")
+    if profile.access_token is not None:
+        print(
+            "note: this profile also names a static access token (AEP_ACCESS_TOKEN or "
+            "access_token_env), which wins over the sign-in: remove it to act as you"
+        )
+    else:
+        print("seg-mcp serve and seg-mcp api now act as you; `seg-mcp logout` signs out.")
     return 0
 
 
@@ -207,6 +213,12 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  org: {profile.org_id or record.org_id or 'unknown'}")
         if status.sandboxes is not None:
             print(f"  sandboxes: {', '.join(status.sandboxes) or '(none)'}")
+            if record.sandboxes is not None and set(record.sandboxes) != set(status.sandboxes):
+                print(
+                    f"  note: at sign-in they were {', '.join(record.sandboxes) or '(none)'}; "
+                    f"seg-mcp uses that list until you run `{login}` again (or list them in "
+                    "the profile)"
+                )
         else:
             print(f"  sandboxes: unknown ({status.sandboxes_error})")
         print(f"  credential: {record.client_id} at {record.ims_url}")
