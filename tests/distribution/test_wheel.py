@@ -8,15 +8,19 @@ the README's install command). Slowest test of the suite: about a minute."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
+from server.authflow import free_port, local_sandbox, serve_env, signed_in, wait_port
 
 import seg_mcp
 from seg_mcp.server import ALL_TOOLS
@@ -123,3 +127,47 @@ async def test_serve_lists_every_tool_from_the_wheel(installed: Path, tmp_path: 
     assert [t.name for t in tools] == [s.name for s in ALL_TOOLS]
     assert {p.name for p in prompts} >= {"build-audience", "explain-audience"}
     assert resources, "no resources listed"
+
+
+def _dockerfile() -> tuple[list[str], list[str], dict[str, str]]:
+    """The image's CMD, HEALTHCHECK command and ENV, read from the Dockerfile."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M)[1])  # type: ignore[index]
+    check = json.loads(re.search(r"^HEALTHCHECK .*? CMD (\[.*\])$", text, re.M)[1])  # type: ignore[index]
+    env_line = re.search(r"^ENV (.*)$", text, re.M)[1]  # type: ignore[index]
+    env = dict(pair.split("=", 1) for pair in env_line.split())
+    return cmd, check, env
+
+
+async def test_the_container_command_line_serves_from_the_wheel(installed: Path, tmp_path: Path):
+    """No container engine runs on the CI machine, so the image's own command line (CMD, ENV,
+    HEALTHCHECK from the Dockerfile) runs from the wheel's virtualenv instead, against a local
+    sandbox standing in for Adobe. Only the port changes (a free one)."""
+    cmd, check, image_env = _dockerfile()
+    port = free_port()
+    cmd = [str(installed / cmd[0]), *(str(port) if a == "8000" else a for a in cmd[1:])]
+    check = [str(installed / check[0]), *(a.replace(":8000/", f":{port}/") for a in check[1:])]
+    assert "--auth" in cmd and "0.0.0.0" in cmd
+    with local_sandbox(tmp_path / "sandbox") as sandbox_url:
+        env = serve_env(sandbox_url, tmp_path / "server")
+        env |= {k: v for k, v in image_env.items() if k != "SEG_MCP_DATA_DIR"}
+        env |= {"SEG_MCP_PUBLIC_URL": f"http://127.0.0.1:{port}", "SEG_MCP_AUTH_SECRET": "x" * 32}
+        log = (tmp_path / "serve.log").open("wb")
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=log, stderr=log)
+        try:
+            wait_port(port, proc)
+            assert subprocess.run(check, env=env, timeout=30).returncode == 0, "health check"
+            async with httpx2.AsyncClient() as http:
+                anonymous = await http.post(f"http://127.0.0.1:{port}/mcp", json={})
+            assert anonymous.status_code == 401
+            assert "resource_metadata=" in anonymous.headers["www-authenticate"]
+            async with signed_in(f"http://127.0.0.1:{port}/mcp", "alice") as client:
+                context = await client.call_tool("get_context", {})
+            assert context.structured_content is not None
+            assert "dev" in json.dumps(context.structured_content)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            log.close()
+    audit = (tmp_path / "serve.log").read_text(errors="replace")
+    assert "Traceback" not in audit, audit[-3000:]

@@ -56,6 +56,10 @@ AS_METADATA_PATH = "/.well-known/oauth-authorization-server"
 MCP_PATH = "/mcp"
 
 
+#: Liveness probe (the Dockerfile's HEALTHCHECK).
+HEALTH_PATH = "/healthz"
+
+
 class _Denied(Exception):
     def __init__(self, description: str | None, status: int = 401) -> None:
         self.description = description
@@ -139,6 +143,11 @@ class AuthGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.inner(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope.get("path") == HEALTH_PATH:
+            # Liveness for container health checks and load balancers: answered for any Host
+            # (a check from inside the container says 127.0.0.1), and it tells nothing.
+            await _plain(200, "ok")(scope, receive, send)
             return
         headers = Headers(scope=scope)
         host = headers.get("host")

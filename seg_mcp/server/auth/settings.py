@@ -1,18 +1,5 @@
-"""Settings of the HTTP server's auth layer, and which Hosts and Origins it answers.
-
-Environment (prefix `SEG_MCP_`), each also settable by a `seg-mcp serve` option where one exists:
-
-* `SEG_MCP_AUTH_SECRET`: the secret every replica shares to seal and open tokens (comma-separated
-  for rotation: the first seals). Unset: a key file `auth-secret` in `SEG_MCP_DATA_DIR`.
-* `SEG_MCP_ACCESS_TOKEN_TTL` (s, default 600), `SEG_MCP_REFRESH_TOKEN_TTL` (s, default 7 days),
-  `SEG_MCP_AUTH_CODE_TTL` (s, default 120), `SEG_MCP_IMS_CHECK_TTL` (s, default 30: how long a
-  person's IMS session check and sandbox list are reused), `SEG_MCP_IMS_REFRESH_MARGIN` (s,
-  default 120: an MCP refresh renews the IMS token when less than this is left of it).
-* `SEG_MCP_IMS_SCOPES`: the scopes asked of IMS at sign-in.
-* `SEG_MCP_PUBLIC_URL`: the URL clients use (behind a proxy); else taken from each request's Host.
-* `SEG_MCP_ALLOWED_HOSTS`, `SEG_MCP_ALLOWED_ORIGINS`: comma-separated, `host:*` allows any port.
-* `SEG_MCP_TOKENS_FILE` / `SEG_MCP_TOKENS`: the static tokens of `--auth token` (see statictokens).
-"""
+"""Settings of the HTTP server's auth layer (environment, prefix `SEG_MCP_`; each also settable
+by a `seg-mcp serve` option where one exists), and which Hosts and Origins it answers."""
 
 from __future__ import annotations
 
@@ -66,21 +53,41 @@ def _split(value: Any) -> Any:
 
 
 class HttpAuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SEG_MCP_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SEG_MCP_", extra="ignore", use_attribute_docstrings=True
+    )
 
     auth_secret: SecretStr | None = None
+    """The secret every replica shares to seal and open the tokens it issues (comma-separated for
+    rotation: the first seals). Unset: a 0600 key file `auth-secret` in `SEG_MCP_DATA_DIR`."""
     data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the key file lives when `SEG_MCP_AUTH_SECRET` is unset."""
     access_token_ttl: float = Field(default=600.0, gt=0)
+    """Lifetime of the access tokens this server issues to MCP clients, seconds."""
     refresh_token_ttl: float = Field(default=7 * 86400.0, gt=0)
+    """Lifetime of its refresh tokens, seconds (the person's IMS session can end them sooner)."""
     auth_code_ttl: float = Field(default=120.0, gt=0)
+    """Lifetime of its authorization codes, seconds."""
     ims_check_ttl: float = Field(default=30.0, ge=0)
+    """How long a person's IMS session check and sandbox list are reused, seconds."""
     ims_refresh_margin: float = Field(default=120.0, ge=0)
+    """An MCP refresh renews the person's IMS token when less than this is left of it, seconds."""
     ims_scopes: Annotated[tuple[str, ...], NoDecode] = DEFAULT_IMS_SCOPES
+    """The scopes asked of Adobe IMS when a person signs in (comma-separated)."""
     public_url: str | None = None
+    """The URL clients use, behind a proxy (`--public-url`); else taken from each request's
+    Host."""
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    """Host headers to answer besides loopback and the public URL's (comma-separated; `host:*`
+    allows any port)."""
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Browser Origins to allow (comma-separated; `origin:*` allows any port)."""
     tokens_file: Path | None = None
+    """TOML file of `--auth token`'s static tokens: `[tokens.NAME]` with `sha256`, `sandboxes`,
+    `read_only` (`seg-mcp serve --new-token NAME` makes an entry)."""
     tokens: SecretStr | None = None
+    """The same tokens as JSON (`{"NAME": {"sha256": "…", "sandboxes": […], "read_only": true}}`),
+    instead of a file."""
 
     @field_validator("ims_scopes", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
