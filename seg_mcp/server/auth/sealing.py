@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["KEY_FILE_NAME", "SealError", "Sealer", "load_secrets"]
+__all__ = ["KEY_FILE_NAME", "SealError", "Sealer", "load_secrets", "request_state_keys"]
 
 KEY_FILE_NAME = "auth-secret"
 _VERSION = "1"
@@ -103,6 +103,14 @@ class Sealer:
     def mac(self, text: str) -> str:
         """A keyed digest (e.g. a registered client's secret, derived from its client id)."""
         return hmac.new(self._mac_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def request_state_keys(secret_values: list[str]) -> list[bytes]:
+    """The keys of the MCP SDK's `requestState` sealing (the 2026-07-28 input-required round
+    trip), one per secret in the same order (the first seals, all open): any replica with the
+    same secret completes a round trip another one started. A label of their own keeps them
+    apart from the token keys."""
+    return [_derive(s, b"seg-mcp request-state v1") for s in secret_values]
 
 
 def load_secrets(env_value: str | None, data_dir: Path) -> list[str]:
