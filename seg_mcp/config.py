@@ -4,15 +4,8 @@ Where the configuration comes from, first match wins:
 
 1. `SEG_MCP_BACKEND=local` forces the local sandbox.
 2. `SEG_MCP_CONFIG=/path/to/seg-mcp.toml`: several profiles (below).
-3. `AEP_*` environment variables: one profile.
-   `AEP_CLIENT_ID`, `AEP_CLIENT_SECRET` (or `AEP_ACCESS_TOKEN`), `AEP_ORG_ID`, `AEP_SCOPES`,
-   `AEP_SANDBOXES` (comma-separated, the first is the default), `AEP_PLATFORM_URL`,
-   `AEP_IMS_URL`, `AEP_TIMEOUT` (seconds), `AEP_ALLOW_PRODUCTION_WRITES` (default false),
-   `AEP_CONFIRM_WITH_PHRASE` (default false, see `confirm_with_phrase` below).
-   `AEP_AUTH=user`: act as the person who ran `seg-mcp login` (AEP_CLIENT_ID is then an OAuth
-   Web App credential, with AEP_CLIENT_SECRET, or a Native App one, without; AEP_SANDBOXES
-   defaults to the sandboxes the person may use). Unset (`auto`), a sign-in stored for the
-   profile with the same client id and IMS is used when there is one.
+3. `AEP_*` environment variables: one profile (`AEPEnvSettings`; `seg-mcp settings` lists each).
+   `AEP_AUTH=user`: act as the person who ran `seg-mcp login`.
 4. No Adobe credentials at all: the local sandbox, served in-process at `http://seg-mcp.local`
    with the local credentials (`SEG_SANDBOX_CLIENT_ID` / `_CLIENT_SECRET` / `_ORG_ID` override).
 
@@ -264,31 +257,58 @@ class BackendConfig(BaseModel):
 # -- environment -------------------------------------------------------------------------------
 
 
-class _SegMcpSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SEG_MCP_", extra="ignore")
+class SegMcpSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SEG_MCP_", extra="ignore", use_attribute_docstrings=True
+    )
 
     config: Path | None = None
+    """A TOML file of several credential profiles (it names the variables holding secrets)."""
     backend: Literal["auto", "adobe", "local"] = "auto"
+    """`local` forces the local sandbox; `auto` uses Adobe when credentials are configured."""
     audit_log: Path | None = None
+    """The JSON-lines audit log of writes (`-` or `stdout`: standard output, HTTP transport
+    only; default `seg-mcp/audit.jsonl` under the user's state folder)."""
     token_store: StoreMode = "auto"
+    """Where `seg-mcp login` keeps a refresh token: `keyring` (the OS's), `file` (0600), or
+    `auto` (the keyring where one works, else the file)."""
     state_dir: Path | None = None
+    """Folder of the sign-in file store (default `seg-mcp` under the user's state folder)."""
 
 
-class _AEPEnvSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AEP_", extra="ignore")
+class AEPEnvSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AEP_", extra="ignore", use_attribute_docstrings=True
+    )
 
     client_id: str | None = None
+    """Client id (API key) of the Adobe Developer Console credential."""
     client_secret: SecretStr | None = None
+    """Its client secret (OAuth server-to-server, or a Web App signing people in)."""
     org_id: str | None = None
+    """The IMS organization id (`…@AdobeOrg`)."""
     access_token: SecretStr | None = None
+    """A ready access token, instead of a client secret (it is not refreshed)."""
     auth: AuthMode = "auto"
+    """`user`: act as the person who ran `seg-mcp login`; `auto`: so when a sign-in is stored
+    for this credential, else as the technical account."""
     scopes: Annotated[tuple[str, ...], NoDecode] = ()
+    """IMS scopes, comma-separated (default: openid, AdobeID, read_organizations,
+    additional_info.projectedProductContext)."""
     sandboxes: Annotated[tuple[str, ...], NoDecode] = ()
+    """Sandbox names, comma-separated; the first is the default (a signed-in person: default
+    theirs)."""
     platform_url: str | None = None
+    """The platform gateway (default `https://platform.adobe.io`)."""
     ims_url: str | None = None
+    """Adobe IMS (default `https://ims-na1.adobelogin.com`)."""
     timeout: float | None = Field(default=None, gt=0)
+    """Seconds to wait for one platform call (default 30)."""
     allow_production_writes: bool = False
+    """Let the MCP server write in this profile's production sandboxes."""
     confirm_with_phrase: bool = False
+    """Let a client without elicitation confirm deletes with a phrase the person types (weaker:
+    nothing stops a model from composing it)."""
 
     @field_validator("scopes", "sandboxes", mode="before")
     @classmethod
@@ -345,7 +365,7 @@ def _user_auth(store: TokenStore, **kwargs: Any) -> UserAuth | None:
         raise ConfigError(str(exc)) from None
 
 
-def _from_env(env: _AEPEnvSettings, store: TokenStore) -> BackendConfig:
+def _from_env(env: AEPEnvSettings, store: TokenStore) -> BackendConfig:
     has_secret = env.client_secret is not None and env.client_secret.get_secret_value()
     has_token = env.access_token is not None and env.access_token.get_secret_value()
     if env.auth == "user" and has_token:
@@ -407,21 +427,36 @@ def _from_env(env: _AEPEnvSettings, store: TokenStore) -> BackendConfig:
 # -- TOML file ---------------------------------------------------------------------------------
 
 
-class _FileProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FileProfile(BaseModel):
+    """One `[profiles.NAME]` table of the `SEG_MCP_CONFIG` file."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     org_id: str
+    """The IMS organization id (`…@AdobeOrg`)."""
     auth: AuthMode = "auto"
+    """`user`: act as the person who ran `seg-mcp login --profile NAME`; `auto`: so when a
+    sign-in is stored for the profile."""
     client_id: str | None = None
+    """The credential's client id (not a secret)."""
     client_id_env: str | None = None
+    """Or the environment variable holding it."""
     client_secret_env: str | None = None
+    """The environment variable holding the client secret."""
     access_token_env: str | None = None
+    """The environment variable holding a ready access token, instead of a secret."""
     scopes: Annotated[list[str], NoDecode] | None = None
+    """IMS scopes (a list, or comma-separated)."""
     sandboxes: list[str] = Field(default_factory=list)
+    """The profile's sandboxes; each sandbox belongs to one profile."""
     allow_production_writes: bool = False
+    """Let the MCP server write in this profile's production sandboxes."""
     confirm_with_phrase: bool = False
+    """Let a client without elicitation confirm deletes with a typed phrase (weaker)."""
     platform_url: str | None = None
+    """The platform gateway, for this profile."""
     ims_url: str | None = None
+    """Adobe IMS, for this profile."""
 
     @field_validator("scopes", mode="before")
     @classmethod
@@ -429,15 +464,23 @@ class _FileProfile(BaseModel):
         return _split(value)
 
 
-class _FileConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FileConfig(BaseModel):
+    """The top level of the `SEG_MCP_CONFIG` file."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     default_sandbox: str | None = None
+    """The sandbox used when a call names none (default: the first profile's first)."""
     timeout: float | None = Field(default=None, gt=0)
+    """Seconds to wait for one platform call (default 30)."""
     audit_log: Path | None = None
+    """The audit log (`SEG_MCP_AUDIT_LOG` wins)."""
     platform_url: str | None = None
+    """The platform gateway for every profile that names none."""
     ims_url: str | None = None
-    profiles: dict[str, _FileProfile] = Field(min_length=1)
+    """Adobe IMS for every profile that names none."""
+    profiles: dict[str, FileProfile] = Field(min_length=1)
+    """The `[profiles.NAME]` tables (at least one)."""
 
 
 def _reject_secrets(raw: dict[str, Any], path: Path) -> None:
@@ -465,7 +508,7 @@ def _env_value(name: str, profile: str, what: str) -> str:
 
 
 def _profile_from_file(
-    name: str, fp: _FileProfile, top: _FileConfig, env: _AEPEnvSettings, store: TokenStore
+    name: str, fp: FileProfile, top: FileConfig, env: AEPEnvSettings, store: TokenStore
 ) -> Profile:
     if fp.client_id and fp.client_id_env:
         raise ConfigError(f"profile {name!r}: give client_id or client_id_env, not both")
@@ -526,7 +569,7 @@ def _profile_from_file(
     )
 
 
-def _from_file(path: Path, env: _AEPEnvSettings, store: TokenStore) -> BackendConfig:
+def _from_file(path: Path, env: AEPEnvSettings, store: TokenStore) -> BackendConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -537,7 +580,7 @@ def _from_file(path: Path, env: _AEPEnvSettings, store: TokenStore) -> BackendCo
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     _reject_secrets(raw, path)
     try:
-        top = _FileConfig.model_validate(raw)
+        top = FileConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation_error(exc, limit=5)}") from None
     profiles = tuple(_profile_from_file(n, fp, top, env, store) for n, fp in top.profiles.items())
@@ -568,10 +611,10 @@ def _from_file(path: Path, env: _AEPEnvSettings, store: TokenStore) -> BackendCo
 
 def token_store() -> TokenStore:
     """Where sign-ins are kept (SEG_MCP_TOKEN_STORE, SEG_MCP_STATE_DIR)."""
-    return _token_store(_settings(_SegMcpSettings, "SEG_MCP_* setting"))
+    return _token_store(_settings(SegMcpSettings, "SEG_MCP_* setting"))
 
 
-def _token_store(seg: _SegMcpSettings) -> TokenStore:
+def _token_store(seg: SegMcpSettings) -> TokenStore:
     directory = seg.state_dir / "sign-ins" if seg.state_dir is not None else None
     return TokenStore(directory, seg.token_store)
 
@@ -582,7 +625,7 @@ def load_config(*, require_sign_in: bool = True) -> BackendConfig:
     `SEG_MCP_AUDIT_LOG` names the MCP server's audit log (over the file's `audit_log`).
     A user profile nobody signed in for is a `ConfigError` unless `require_sign_in` is False
     (`seg-mcp login` itself)."""
-    seg = _settings(_SegMcpSettings, "SEG_MCP_* setting")
+    seg = _settings(SegMcpSettings, "SEG_MCP_* setting")
     config = _resolve(seg)
     if seg.audit_log is not None:
         config = config.model_copy(update={"audit_log": seg.audit_log})
@@ -596,10 +639,10 @@ def load_config(*, require_sign_in: bool = True) -> BackendConfig:
     return config
 
 
-def _resolve(seg: _SegMcpSettings) -> BackendConfig:
+def _resolve(seg: SegMcpSettings) -> BackendConfig:
     if seg.backend == "local":
         return local_config()
-    env = _settings(_AEPEnvSettings, "AEP_* setting")
+    env = _settings(AEPEnvSettings, "AEP_* setting")
     if seg.config is not None:
         return _from_file(seg.config, env, _token_store(seg))
     if env.has_credentials():

@@ -44,14 +44,14 @@ def sections() -> list[tuple[str, type[BaseModel], bool]]:
     return [
         (
             "Adobe credentials and posture (one profile from the environment)",
-            config._AEPEnvSettings,
+            config.AEPEnvSettings,
             True,
         ),
-        ("seg-mcp itself", config._SegMcpSettings, True),
+        ("seg-mcp itself", config.SegMcpSettings, True),
         ("The HTTP server's sign-in (`serve --transport http`)", HttpAuthSettings, True),
         ("The local sandbox", SandboxSettings, True),
-        ("`SEG_MCP_CONFIG` file: top level", config._FileConfig, False),
-        ("`SEG_MCP_CONFIG` file: each `[profiles.NAME]` table", config._FileProfile, False),
+        ("`SEG_MCP_CONFIG` file: top level", config.FileConfig, False),
+        ("`SEG_MCP_CONFIG` file: each `[profiles.NAME]` table", config.FileProfile, False),
     ]
 
 
