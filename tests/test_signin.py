@@ -400,6 +400,13 @@ async def test_the_stdio_server_acts_as_the_signed_in_person(
         context = await client.call_tool("get_context", {})
         found = await client.call_tool("find_segment_definitions", {"sandbox": "dev"})
         refused = await client.call_tool("find_segment_definitions", {"sandbox": "prod"})
+        saved = await client.call_tool(
+            "save_segment_definition",
+            {"name": "Alice's US", "pql": 'homeAddress.countryCode = "US"', "sandbox": "dev"},
+        )
+    assert not saved.is_error, saved.content
+    (line,) = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert line["who"]["kind"] == "user" and line["who"]["email"] == "alice@example.com", line
     assert context.structured_content is not None
     assert context.structured_content["orgs"] == [ORG]
     assert not found.is_error

@@ -121,13 +121,23 @@ class Runtime:
     def principal(self, sandbox: str) -> Principal:
         """Who is calling: the auth layer's `current_principal`; without one (or with the
         unauthenticated "local" one) the credential the server acts with: the local operator on
-        the local sandbox, else the technical account (the profile's client id)."""
+        the local sandbox, the signed-in person of a user profile, else the technical account
+        (the profile's client id)."""
         principal = current_principal.get()
         if principal is not None and principal.kind != "local":
             return principal
         if self.config.kind == "local":
             return Principal(kind="local")
         profile = self.config.profile_for(sandbox)
+        person = profile.user.sign_in if profile.user else None
+        if person is not None:  # a user profile: the person who ran `seg-mcp login`
+            return Principal(
+                kind="user",
+                user_id=person.user_id,
+                email=person.email,
+                name=person.name,
+                org_id=person.org_id or profile.org_id,
+            )
         return Principal(
             kind="technical", user_id=profile.client_id, name=profile.name, org_id=profile.org_id
         )
