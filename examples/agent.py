@@ -10,7 +10,8 @@ temporary directory, then composes the tools with `mcp.Client`:
 3. sizes the valid ones with `preview_audience`;
 4. saves the largest with `save_segment_definition` and reads it back as a resource;
 5. evaluates it with `run_segment_job`;
-6. deletes it again with `delete_resource`, passing the confirmation phrase.
+6. deletes it again with `delete_resource`: the server asks the person (MCP elicitation), and
+   this script answers for its operator, who decided the delete by running it.
 
 To run it against Adobe instead, drop SEG_MCP_BACKEND and set the AEP_* variables
 (see examples/claude_desktop_config.json); step 4 then needs a development sandbox.
@@ -24,7 +25,7 @@ import tempfile
 from typing import Any
 
 import anyio
-from mcp import Client, StdioServerParameters
+from mcp import Client, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 
 DRAFTS = {
@@ -43,6 +44,13 @@ async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
         text = " ".join(getattr(c, "text", "") for c in result.content)
         raise RuntimeError(f"{tool} failed: {text}")
     return dict(result.structured_content or {})
+
+
+async def operator_confirms(context: Any, params: Any) -> types.ElicitResult:
+    """The server asks the person before a delete; an unattended script answers for its
+    operator. An interactive agent would show `params.message` and ask."""
+    print(f"the server asks: {params.message}")
+    return types.ElicitResult(action="accept", content={"confirm": True})
 
 
 async def agent(client: Client) -> str:
@@ -70,8 +78,7 @@ async def agent(client: Client) -> str:
     (job,) = (await call(client, "run_segment_job", segment_ids=[segment_id]))["jobs"]
     print(f"segment job {job['status']}: {job.get('profiles')}")
 
-    phrase = f"delete segment definition {segment_id}"
-    await call(client, "delete_resource", kind="segment-definition", id=segment_id, confirm=phrase)
+    await call(client, "delete_resource", kind="segment-definition", id=segment_id)
     print(f"deleted {segment_id}")
     return best
 
@@ -89,7 +96,10 @@ async def main() -> None:
             },
         )
         with open(f"{data_dir}/server.log", "w") as log:
-            async with Client(stdio_client(server, errlog=log)) as client:
+            session = Client(
+                stdio_client(server, errlog=log), elicitation_callback=operator_confirms
+            )
+            async with session as client:
                 best = await agent(client)
     print(f"chosen audience: {best}")
 

@@ -123,4 +123,5 @@ def test_the_agent_script_picks_saves_evaluates_and_deletes_the_largest_audience
     best = max(sizes, key=lambda n: sizes[n])
     (segment_id,) = re.findall(rf"^saved '{re.escape(best)}' as ([0-9a-f-]+)$", out, re.M)
     assert f"segment job SUCCEEDED: {{'{segment_id}': {sizes[best]}}}" in out
+    assert f"the server asks: Delete segment definition {segment_id} ('{best}')" in out
     assert f"deleted {segment_id}\nchosen audience: {best}\n" in out
