@@ -342,10 +342,15 @@ def build_server(
     read_only: bool = False,
     audit_log: Path | None = None,
     transport: str | None = None,
+    request_state_secrets: list[str] | None = None,
 ) -> MCPServer:
     """The server over `client` (None: list the tools only, as `seg-mcp tools` does).
     Raises `UnknownNameError` for a toolset or tool name that does not exist, and `ConfigError`
-    for an audit log on stdout with `transport="stdio"` (running it on stdio refuses it too)."""
+    for an audit log on stdout with `transport="stdio"` (running it on stdio refuses it too).
+    A confirmation's sealed `requestState` opens on any server built with the same
+    `request_state_secrets` (over HTTP: the deployment's auth secrets), else only in this one."""
+    from seg_mcp.server.auth.requeststate import deployment_secrets, explain_refusals, shared_policy
+
     audit_path = audit_log or config.audit_log or default_audit_log()
     if transport is not None:
         check_audit_destination(audit_path, transport)
@@ -361,11 +366,17 @@ def build_server(
         toolsets=tuple(dict.fromkeys(s.toolset for s in specs)),
         tools=tuple(s.name for s in specs),
     )
+    if request_state_secrets is None and transport == "http":
+        request_state_secrets = deployment_secrets()
     server = SegMcpServer(
         "seg-mcp",
         instructions=instructions(config, specs, read_only),
         tools=[_tool(spec, runtime) for spec in specs],
+        request_state_security=shared_policy(request_state_secrets)
+        if request_state_secrets
+        else None,
     )
+    explain_refusals(server)
     server.audit_path = audit_path
     prompts.register(server)
     resources.register(server, lambda: runtime.aep, runtime.catalog)

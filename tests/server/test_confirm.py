@@ -16,6 +16,7 @@ from mcp.shared.exceptions import MCPError
 
 from seg_mcp.aep import AEPClient, NotFoundError
 from seg_mcp.config import BackendConfig, local_config
+from seg_mcp.server.identity import Principal, current_principal
 
 from .conftest import MODES, audit_entries
 from .test_safety import answer, create
@@ -201,3 +202,129 @@ async def test_with_elicitation_the_person_decides_even_with_the_phrase(
     assert len(callback.asked) == 1
     assert result.is_error and "the user did not confirm" in result.content[0].text
     await aep.retrieve_segment_definition_by_id(sid)
+
+
+async def _ask(server: MCPServer, args: dict[str, str]) -> mcp_types.InputRequiredResult:
+    """The first round: the server asks its question and seals its state."""
+    async with Client(server, mode="auto", elicitation_callback=answer("accept")) as client:
+        first = await client.session.call_tool("delete_resource", args, allow_input_required=True)
+    assert isinstance(first, mcp_types.InputRequiredResult) and first.input_requests
+    assert first.request_state
+    return first
+
+
+async def _answer_yes(
+    server: MCPServer, args: dict[str, str], first: mcp_types.InputRequiredResult
+) -> mcp_types.CallToolResult | mcp_types.InputRequiredResult | MCPError:
+    """The retry with the person's yes and the sealed state, landing on `server` (an error
+    answer is returned, not raised)."""
+    assert first.input_requests
+    yes: mcp_types.InputResponses = {
+        key: mcp_types.ElicitResult(action="accept", content={"confirm": True})
+        for key in first.input_requests
+    }
+    callback = answer("accept")
+    result: mcp_types.CallToolResult | mcp_types.InputRequiredResult | MCPError
+    async with Client(server, mode="auto", elicitation_callback=callback) as client:
+        try:
+            result = await client.session.call_tool(
+                "delete_resource",
+                args,
+                input_responses=yes,
+                request_state=first.request_state,
+                allow_input_required=True,
+            )
+        except MCPError as exc:
+            result = exc
+    assert callback.asked == []  # answered, not asked again
+    return result
+
+
+async def test_replicas_sharing_the_auth_secret_complete_each_others_confirmations(
+    make_server: Callable[..., MCPServer],
+    aep: AEPClient,
+    audit_path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path,
+):
+    """Over HTTP the sealed requestState is keyed by the deployment's auth secret: a question
+    asked by one replica is answered through another (SEG_MCP_AUTH_SECRET, or one auth-secret
+    file); a server with another secret refuses the answer, says what to do, changes nothing."""
+    monkeypatch.setenv("SEG_MCP_DATA_DIR", str(tmp_path / "replicas"))
+    monkeypatch.setenv("SEG_MCP_AUTH_SECRET", "replica-secret-7f3a9c1e")
+    one, two = make_server(transport="http"), make_server(transport="http")
+    monkeypatch.setenv("SEG_MCP_AUTH_SECRET", "another-deployment-5d2b8e40")
+    stranger = make_server(transport="http")
+    monkeypatch.delenv("SEG_MCP_AUTH_SECRET")
+    three, four = make_server(transport="http"), make_server(transport="http")
+
+    sid = await create(aep, "asked on one")
+    args = {"kind": "audience", "id": sid}
+    first = await _ask(one, args)
+    refused = await _answer_yes(stranger, args, first)
+    assert isinstance(refused, MCPError)
+    assert refused.message.startswith("Invalid or expired requestState: ")
+    assert "asked by a server with another auth secret" in refused.message
+    assert "Call the tool again" in refused.message and "SEG_MCP_AUTH_SECRET" in refused.message
+    assert refused.data == {"reason": "invalid_request_state"}
+    await aep.get_audience(sid)  # nothing changed
+    done = await _answer_yes(two, args, first)
+    assert isinstance(done, mcp_types.CallToolResult) and not done.is_error, done
+    with pytest.raises(NotFoundError):
+        await aep.get_audience(sid)
+
+    # Without SEG_MCP_AUTH_SECRET the replicas share the key file in their data directory.
+    assert (tmp_path / "replicas" / "auth-secret").exists()
+    sid = await create(aep, "asked on three")
+    args = {"kind": "audience", "id": sid}
+    done = await _answer_yes(four, args, await _ask(three, args))
+    assert isinstance(done, mcp_types.CallToolResult) and not done.is_error, done
+    with pytest.raises(NotFoundError):
+        await aep.get_audience(sid)
+    entries = [
+        (e["operation"], e["outcome"], e.get("confirmed_by")) for e in audit_entries(audit_path)
+    ]
+    assert entries == [("deleteAudience", "ok", "elicitation")] * 2
+
+
+async def test_a_rotated_secret_still_opens_and_a_per_process_key_does_not(
+    make_server: Callable[..., MCPServer], aep: AEPClient
+):
+    """Rotation: a server sealing with a new secret still opens what the old one sealed. Without
+    shared secrets (stdio) each server has its own key: another one refuses the answer."""
+    sid = await create(aep, "rotation")
+    args = {"kind": "audience", "id": sid}
+    first = await _ask(make_server(request_state_secrets=["old-secret-1c9e4b"]), args)
+    refused = await _answer_yes(make_server(), args, first)
+    assert isinstance(refused, MCPError) and "another auth secret" in refused.message
+    rotated = make_server(request_state_secrets=["new-secret-8a0d2f", "old-secret-1c9e4b"])
+    done = await _answer_yes(rotated, args, first)
+    assert isinstance(done, mcp_types.CallToolResult) and not done.is_error, done
+    with pytest.raises(NotFoundError):
+        await aep.get_audience(sid)
+
+
+async def test_a_confirmation_is_answered_only_by_whoever_was_asked(
+    make_server: Callable[..., MCPServer], aep: AEPClient
+):
+    """The sealed state is bound to the caller: the question put to token 'alice' cannot be
+    answered with another caller's credentials, even on a replica with the same secret."""
+    sid = await create(aep, "alice's")
+    args = {"kind": "audience", "id": sid}
+    secrets = ["replica-secret-7f3a9c1e"]
+    alice = current_principal.set(Principal(kind="token", token_name="alice"))
+    try:
+        first = await _ask(make_server(request_state_secrets=secrets), args)
+        bob = current_principal.set(Principal(kind="token", token_name="bob"))
+        try:
+            refused = await _answer_yes(make_server(request_state_secrets=secrets), args, first)
+        finally:
+            current_principal.reset(bob)
+        await aep.get_audience(sid)
+        done = await _answer_yes(make_server(request_state_secrets=secrets), args, first)
+    finally:
+        current_principal.reset(alice)
+    assert isinstance(refused, MCPError) and refused.message.startswith("Invalid or expired")
+    assert isinstance(done, mcp_types.CallToolResult) and not done.is_error, done
+    with pytest.raises(NotFoundError):
+        await aep.get_audience(sid)
