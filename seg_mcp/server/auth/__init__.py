@@ -5,7 +5,8 @@ this server, which is their MCP authorization server), `--auth token` (static be
 Modules: `settings` (environment, Host/Origin policy), `sealing` (self-contained encrypted tokens),
 `ims` (IMS as the upstream identity provider), `sessions` (who a token's person is, checked with
 IMS, cached briefly), `provider` (the OAuth authorization server), `pages` (consent and IMS
-callback), `gate` (the ASGI gate), `statictokens`, `deploy` (assembly for `seg-mcp serve`).
+callback), `gate` (the ASGI gate), `statictokens`, `requeststate` (confirmations across replicas),
+`discovery` (the sandboxes a deployment offers), `deploy` (assembly for `seg-mcp serve`).
 """
 
 from seg_mcp.server.auth.deploy import (
