@@ -50,7 +50,6 @@ key or profile at fault and never quote a secret.
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -59,6 +58,7 @@ import httpx2
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from seg_mcp import dirs
 from seg_mcp.aep import (
     DEFAULT_PLATFORM_URL,
     DEFAULT_SCOPES,
@@ -100,14 +100,8 @@ _SECRET_KEYS = frozenset({"client_secret", "access_token", "secret", "token", "p
 
 
 def default_audit_log() -> Path:
-    """`seg-mcp/audit.jsonl` under the user's state directory (XDG_STATE_HOME on Linux)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "seg-mcp" / "audit.jsonl"
+    """`audit.jsonl` in the user's state folder (`~/.local/state/seg-mcp` on Linux)."""
+    return dirs.state_dir() / "audit.jsonl"
 
 
 class ConfigError(ValueError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -11,23 +9,14 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from seg_mcp import dirs
+
 DEFAULT_CLIENT_ID = "seg-mcp-local"
 DEFAULT_CLIENT_SECRET = "seg-mcp-local-secret"  # a documented local credential, not a secret
 DEFAULT_ORG_ID = "seg-mcp-local@AdobeOrg"
 DATABASE_FILE = "seg-mcp.duckdb"
 NATIVE_CLIENT_ID = "seg-mcp-local-native"  # the public "native app" client (PKCE, no secret)
 OTHER_ORG_ID = "seg-mcp-other@AdobeOrg"  # the organization of the test user `eve`
-
-
-def default_data_dir() -> Path:
-    """`seg-mcp` under the user's data directory (XDG on Linux, the platform's own elsewhere)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "seg-mcp"
 
 
 class SandboxSpec(BaseModel):
@@ -112,7 +101,7 @@ class SandboxSettings(BaseSettings):
         use_attribute_docstrings=True,
     )
 
-    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SEG_MCP_DATA_DIR")
+    data_dir: Path = Field(default_factory=dirs.data_dir, validation_alias="SEG_MCP_DATA_DIR")
     """Where the local sandbox keeps its database (default: `seg-mcp` under the user's data
     folder, `~/.local/share/seg-mcp` on Linux)."""
     client_id: str = DEFAULT_CLIENT_ID

@@ -20,13 +20,14 @@ import contextlib
 import json
 import os
 import re
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from seg_mcp import dirs
 
 __all__ = [
     "KEYRING_SERVICE",
@@ -49,14 +50,8 @@ class SignInError(RuntimeError):
 
 
 def default_state_dir() -> Path:
-    """`seg-mcp` under the user's state directory (XDG_STATE_HOME on Linux)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "seg-mcp"
+    """The user's state folder for seg-mcp (`~/.local/state/seg-mcp` on Linux)."""
+    return dirs.state_dir()
 
 
 class SignIn(BaseModel):

@@ -3,19 +3,18 @@ by a `seg-mcp serve` option where one exists), and which Hosts and Origins it an
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from seg_mcp import dirs
+
 __all__ = [
     "LOOPBACK_HOSTS",
     "HostPolicy",
     "HttpAuthSettings",
-    "default_data_dir",
     "is_loopback",
 ]
 
@@ -35,17 +34,6 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
-def default_data_dir() -> Path:
-    """Where `seg-mcp` keeps its data (the same place as the local sandbox's)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "seg-mcp"
-
-
 def _split(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -60,7 +48,7 @@ class HttpAuthSettings(BaseSettings):
     auth_secret: SecretStr | None = None
     """The secret every replica shares to seal and open the tokens it issues (comma-separated for
     rotation: the first seals). Unset: a 0600 key file `auth-secret` in `SEG_MCP_DATA_DIR`."""
-    data_dir: Path = Field(default_factory=default_data_dir)
+    data_dir: Path = Field(default_factory=dirs.data_dir)
     """Where the key file lives when `SEG_MCP_AUTH_SECRET` is unset."""
     access_token_ttl: float = Field(default=600.0, gt=0)
     """Lifetime of the access tokens this server issues to MCP clients, seconds."""
