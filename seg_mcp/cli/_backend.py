@@ -30,7 +30,7 @@ class BackendUnavailableError(RuntimeError):
 def load_local_app() -> Any:
     """The local sandbox's ASGI app, or `BackendUnavailableError` if it is not built yet."""
     try:
-        from seg_mcp.sandbox import create_app  # type: ignore[attr-defined]
+        from seg_mcp.sandbox import create_app
     except ImportError:
         raise BackendUnavailableError(
             "the local sandbox is not available yet (seg_mcp.sandbox.create_app cannot be "

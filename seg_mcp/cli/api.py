@@ -25,7 +25,7 @@ path and query parameters use the spec's names (SEGMENT_ID, PREVIEW_ID, schema.n
 Backend: Adobe when AEP_* or SEG_MCP_CONFIG credentials are set, else the local sandbox."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "api",
         help="call any Segmentation Service operation by operationId",

@@ -51,7 +51,7 @@ FIXED_PQL = (
 RESULT_LINES = 6
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run a whole workflow through a real MCP client against the local sandbox",

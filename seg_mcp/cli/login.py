@@ -27,7 +27,7 @@ class _Usage(Exception):
     pass
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     login = subparsers.add_parser(
         "login",
         help="sign in to Adobe as yourself (browser, OAuth + PKCE)",

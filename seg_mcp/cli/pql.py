@@ -24,7 +24,7 @@ EXPR is pql/text, or - to read it from standard input.
 "object"}, {"path": "homeAddress.countryCode", "xdm_type": "string"}], "events": [...]}."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "pql",
         help="check and convert PQL locally",

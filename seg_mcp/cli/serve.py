@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     from seg_mcp.config import BackendConfig
@@ -36,12 +36,21 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--read-only", action="store_true", help="leave out every write tool")
 
 
-def selection(args: argparse.Namespace) -> dict[str, object]:
+class Selection(TypedDict):
+    """The tool selection flags, as `build_server` and `select` take them."""
+
+    toolsets: list[str] | None
+    tools: list[str] | None
+    exclude_tools: list[str] | None
+    read_only: bool
+
+
+def selection(args: argparse.Namespace) -> Selection:
     return {
         "toolsets": _names(args.toolsets),
         "tools": _names(args.tools),
         "exclude_tools": _names(args.exclude_tools),
-        "read_only": args.read_only,
+        "read_only": bool(args.read_only),
     }
 
 
@@ -49,7 +58,7 @@ def _csv(values: list[str] | None) -> tuple[str, ...]:
     return tuple(_names(values) or ())
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the MCP server (stdio or HTTP)",
@@ -116,7 +125,7 @@ async def _serve(args: argparse.Namespace, config: BackendConfig, options: Any) 
     else:
         opened = open_client(config)
     async with opened as client:
-        server = build_server(client, config, transport=args.transport, **selection(args))  # type: ignore[arg-type]
+        server = build_server(client, config, transport=args.transport, **selection(args))
         logging.getLogger("seg_mcp").info("%s", server.instructions)
         if args.transport == "stdio":
             await server.run_stdio_async()
@@ -204,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
     if done is not None:
         return done
     try:
-        select(ALL_TOOLS, **selection(args))  # type: ignore[arg-type]
+        select(ALL_TOOLS, **selection(args))
         options = None
         if args.transport == "stdio":
             if args.auth or args.allow_unauthenticated or args.public_url:

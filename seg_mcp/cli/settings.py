@@ -23,7 +23,7 @@ class Setting:
     secret: bool
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "settings",
         help="list every environment variable and config-file key",
@@ -68,7 +68,7 @@ def _env_name(model: type[BaseModel], name: str, info: FieldInfo) -> str:
 
 def _default(info: FieldInfo) -> str:
     if info.default_factory is not None:
-        value: Any = info.default_factory()  # type: ignore[call-arg]
+        value: Any = info.get_default(call_default_factory=True)
         if isinstance(value, Path):
             return ""  # a per-platform folder: the description says which
     elif info.default is PydanticUndefined:

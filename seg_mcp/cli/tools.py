@@ -12,7 +12,7 @@ from seg_mcp.cli.serve import add_selection, selection
 CHARS_PER_TOKEN = 4
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "tools",
         help="list the MCP tools, their annotations and definition sizes",
@@ -34,7 +34,7 @@ async def surface(args: argparse.Namespace) -> list[dict[str, Any]]:
     from seg_mcp.server import ALL_TOOLS, build_server
 
     specs = {s.name: s for s in ALL_TOOLS}
-    server = build_server(None, load_config(), **selection(args))  # type: ignore[arg-type]
+    server = build_server(None, load_config(), **selection(args))
     async with Client(server) as client:
         listed = (await client.list_tools()).tools
     rows = []
