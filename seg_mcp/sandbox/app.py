@@ -1,8 +1,8 @@
 """`create_app`: the local Segmentation Service as one Starlette ASGI app.
 
 One origin serves IMS (`/ims/...`: sign-in and tokens), Sandbox Management, the Schema Registry's
-union schemas and the Segmentation Service under `/data/core/ups` (route modules listed in
-`routes.MODULES`).
+union schemas and the Segmentation Service under `/data/core/ups` (the route table is
+`routes.MOUNTS`).
 """
 
 from __future__ import annotations
@@ -14,30 +14,27 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.http import error_response
-from seg_mcp.sandbox.routes import UPS_BASE, load_modules
+from seg_mcp.sandbox.routes import MOUNTS
 from seg_mcp.sandbox.service import Pace, SandboxService
 from seg_mcp.sandbox.settings import SandboxSettings
 
 
-def collect_routes() -> list[BaseRoute]:
-    """Every route of every route module, with its module's prefix applied."""
-    routes: list[BaseRoute] = []
-    for module in load_modules():
-        prefix = getattr(module, "PREFIX", UPS_BASE)
-        for route in module.ROUTES:
-            routes.append(
-                Route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=sorted(route.methods or ()),
-                    name=route.name,
-                )
-            )
-    return routes
+def collect_routes() -> list[Route]:
+    """Every route of the route table, with its prefix applied."""
+    return [
+        Route(
+            prefix + route.path,
+            route.endpoint,
+            methods=sorted(route.methods or ()),
+            name=route.name,
+        )
+        for prefix, routes in MOUNTS
+        for route in routes
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

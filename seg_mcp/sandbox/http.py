@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from seg_mcp.sandbox.service import SandboxService
 
 log = logging.getLogger("seg_mcp.sandbox")
+#: The Segmentation Service's base path, under which most routes are mounted.
+UPS_BASE = "/data/core/ups"
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Handler = Callable[["Ctx"], Awaitable[Response]]
@@ -67,7 +69,7 @@ class Ctx:
 
     def url(self, path: str) -> str:
         """An absolute URL on this origin for a Segmentation path (`/segment/jobs/ID`)."""
-        return f"{self.base_url}/data/core/ups{path}"
+        return f"{self.base_url}{UPS_BASE}{path}"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

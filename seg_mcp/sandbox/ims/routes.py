@@ -22,7 +22,6 @@ from seg_mcp.sandbox.ims.tokens import SCOPES_SUPPORTED, Ims
 from seg_mcp.sandbox.ims.users import Client
 
 log = logging.getLogger("seg_mcp.sandbox.ims")
-PREFIX = ""
 AUTHORIZE = "/ims/authorize/v2"
 TOKEN = "/ims/token/v3"
 USERINFO = "/ims/userinfo/v2"

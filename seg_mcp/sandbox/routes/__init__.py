@@ -1,43 +1,44 @@
-"""The route modules the app mounts, in order.
+"""The sandbox's route table: every route module the app mounts, under which prefix, in order.
 
-Convention: each module exposes
-`ROUTES: list[starlette.routing.Route]` whose paths are relative to the Segmentation base path
-`/data/core/ups`, unless the module sets `PREFIX: str` (the ims and platform modules serve IMS,
-Sandbox Management and the Schema Registry from the origin's root, `PREFIX = ""`). Handlers are
-written with `seg_mcp.sandbox.http.endpoint`. A module listed here that does not exist yet
-(another helper is writing it) is skipped.
+Each route module exposes `ROUTES: list[starlette.routing.Route]`, paths relative to the prefix
+`MOUNTS` gives it: the Segmentation base path `UPS_BASE` (`/data/core/ups`), or the origin's root
+for IMS, Sandbox Management and the Schema Registry, which Adobe serves at other paths. Handlers
+are written with `seg_mcp.sandbox.http.endpoint`. The modules are imported by name, so a renamed or
+missing one fails at import time.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from starlette.routing import Route
 
-UPS_BASE = "/data/core/ups"
-
-#: Every route module of the sandbox, mounted in this order.
-MODULES: tuple[str, ...] = (
-    "ims",
-    "platform",
-    "definitions",
-    "audiences",
-    "conversion",
-    "search",
-    "previews",
-    "segment_jobs",
-    "export_jobs",
-    "schedules",
+from seg_mcp.sandbox.http import UPS_BASE
+from seg_mcp.sandbox.ims import routes as ims
+from seg_mcp.sandbox.routes import (
+    audiences,
+    conversion,
+    definitions,
+    export_jobs,
+    platform,
+    previews,
+    schedules,
+    search,
+    segment_jobs,
 )
 
+ROOT = ""
 
-def load_modules() -> list[ModuleType]:
-    """The route modules of `MODULES` that exist (a missing one is skipped, not an error)."""
-    loaded = []
-    for name in MODULES:
-        qualified = f"{__name__}.{name}"
-        try:
-            loaded.append(importlib.import_module(qualified))
-        except ModuleNotFoundError as exc:
-            if exc.name != qualified:
-                raise  # the module exists but one of its imports is missing: a real error
-    return loaded
+#: (path prefix, routes) of every route module of the sandbox, mounted in this order.
+MOUNTS: tuple[tuple[str, list[Route]], ...] = (
+    (ROOT, ims.ROUTES),
+    (ROOT, platform.ROUTES),
+    (UPS_BASE, definitions.ROUTES),
+    (UPS_BASE, audiences.ROUTES),
+    (UPS_BASE, conversion.ROUTES),
+    (UPS_BASE, search.ROUTES),
+    (UPS_BASE, previews.ROUTES),
+    (UPS_BASE, segment_jobs.ROUTES),
+    (UPS_BASE, export_jobs.ROUTES),
+    (UPS_BASE, schedules.ROUTES),
+)
+
+__all__ = ["MOUNTS", "ROOT", "UPS_BASE"]

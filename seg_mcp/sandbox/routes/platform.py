@@ -1,6 +1,6 @@
 """Outside the Segmentation Service: Sandbox Management and the Schema Registry's unions.
 
-Served from the origin's root (`PREFIX = ""`), at Adobe's own paths, so that `AEP_PLATFORM_URL`
+Served from the origin's root (`routes.MOUNTS`), at Adobe's own paths, so that `AEP_PLATFORM_URL`
 can point at the sandbox (the IMS endpoints are `seg_mcp.sandbox.ims`). Sandbox Management shows a
 signed-in person only the sandboxes they may use.
 """
@@ -18,7 +18,6 @@ from seg_mcp.sandbox import errors, xdm
 from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response
 from seg_mcp.sandbox.store import SandboxInfo
 
-PREFIX = ""
 SANDBOXES_PATH = "/data/foundation/sandbox-management"
 SCHEMAS_PATH = "/data/foundation/schemaregistry/tenant/schemas"
 XED_FULL = "application/vnd.adobe.xed-full+json"
