@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx2
 from pydantic import ValidationError
@@ -39,6 +39,8 @@ __all__ = ["DEFAULT_TIMEOUT", "BaseAEPClient", "last_request_id"]
 logger = logging.getLogger("seg_mcp.aep")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+
+R = TypeVar("R")
 
 #: The `x-request-id` of the latest request sent in the current context (task), so that callers
 #: can quote it after a success too (audit trails); errors carry theirs in `AEPError.request_id`.
@@ -129,23 +131,24 @@ class BaseAEPClient:
 
     async def _call(
         self,
-        op: Operation,
+        op: Operation[..., R],
         *,
         sandbox: str | None,
-        path: Mapping[str, str] | None = None,
-        query: Mapping[str, Any] | None = None,
-        body: Any = None,
-    ) -> Any:
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        body: Any,
+    ) -> R:
+        """Send `op` (its typed method calls this) and parse the answer into its response type."""
         sandbox_name, credential = self.scope.resolve(sandbox)
-        url = credential.platform_url + op.service.value + op.render_path(path or {})
-        params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
+        url = credential.platform_url + op.service.value + op.render_path(path)
+        params = {k: _query_value(v) for k, v in query.items() if v is not None}
         content = op.encode_body(body)
         response = await self._send(op, credential, sandbox_name, url, params, content)
         return self._parse(op, response, credential)
 
     async def _send(
         self,
-        op: Operation,
+        op: Operation[..., Any],
         credential: Credential,
         sandbox: str,
         url: str,
@@ -199,15 +202,13 @@ class BaseAEPClient:
             )
         return response
 
-    def _parse(self, op: Operation, response: httpx2.Response, credential: Credential) -> Any:
+    def _parse(self, op: Operation[..., R], response: httpx2.Response, credential: Credential) -> R:
         if not response.is_success:
             raise self._api_error(response, credential)
         content = response.content
-        if op.response is None:
-            return None
-        if not content.strip():
+        if not content.strip() or op.response is type(None):
             if op.response_optional:
-                return None
+                return op.response_adapter.validate_python(None)
             raise ResponseFormatError(
                 f"{op.operation_id}: HTTP {response.status_code} came with an empty body",
                 status=response.status_code,

@@ -1,29 +1,74 @@
-"""What one API operation is: HTTP method, path template, parameters, body and response types.
+"""One API operation, declared once: the typed client method *is* its declaration.
 
-Every typed client method sends its request through an `Operation`, and the registry
-(`seg_mcp.aep.registry`) lists the same objects, so the table the CLI, the tests and the MCP server
-read cannot drift from what the methods do.
+An endpoint family writes each operation as a method stub under `@operation(...)`:
+
+    @operation("getAudience", "GET", "/audiences/{AUDIENCE_ID}", summary="Retrieve an audience")
+    async def get_audience(self, audience_id: str, *, sandbox: SandboxName = None) -> Audience:
+        raise NotImplementedError  # never runs: the declaration sends the request
+
+The stub's signature is the request and its return annotation the response model: mypy checks every
+call against them and the response is parsed into exactly that type. Positional parameters fill
+the path template (`audience_id` -> `{AUDIENCE_ID}`, or `Annotated[str, PathParam(...)]`),
+keyword-only ones are query parameters (wire name in camelCase, or `Annotated[..., Query(...)]`),
+`body` is the request body (its wire model given as `body=`), `sandbox` picks the sandbox.
+
+`@operation` turns the stub into an `Operation[P, R]`: a descriptor that yields, on a client,
+the bound method `(P) -> Coroutine[R]`, and on the class the unbound function (so `inspect` sees
+the stub's signature). The registry (`seg_mcp.aep.registry`) collects these same objects from the
+client class, so the table the CLI, the tests and the MCP server read is the methods themselves.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
 import types
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+    overload,
+)
 from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
 
 from seg_mcp.aep.errors import InvalidParametersError
 
-__all__ = ["Operation", "Param", "Service", "describe_validation_error"]
+__all__ = [
+    "Operation",
+    "Param",
+    "PathParam",
+    "Query",
+    "SandboxName",
+    "Service",
+    "describe_validation_error",
+    "operation",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
+
+#: The `sandbox=` keyword every operation takes: a sandbox name, or None for the default one.
+SandboxName = str | None
 
 
 class Service(StrEnum):
@@ -35,6 +80,30 @@ class Service(StrEnum):
 
 
 @dataclass(frozen=True)
+class Query:
+    """Marks a keyword-only stub parameter as a query parameter: `Annotated[int | None, Query(..)]`.
+
+    `name` is the wire name when it is not the argument in camelCase; `required` says the service
+    requires it although the method fills in a default; `aliases` are other wire names accepted
+    from callers of `registry.invoke` (spec/docs conflicts, reference §13).
+    """
+
+    description: str = ""
+    name: str | None = None
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PathParam:
+    """Names the path template parameter a positional stub parameter fills, when it is not the
+    argument upper-cased; `to_wire` rewrites the value first (e.g. a class id to its union id)."""
+
+    name: str
+    to_wire: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
 class Param:
     """A query parameter: its wire name (the spec's), the Python keyword, its type."""
 
@@ -42,53 +111,176 @@ class Param:
     arg: str
     type: Any = str
     required: bool = False
-    #: Other wire names accepted from callers of `registry.invoke` (spec/docs conflicts, §13).
     aliases: tuple[str, ...] = ()
     description: str = ""
 
 
-def _allows_none(tp: Any) -> bool:
-    if tp is None or tp is type(None):
-        return True
-    origin = get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        return type(None) in get_args(tp)
-    return False
+class Sender(Protocol):
+    """What an `Operation` needs of the client it is bound to (`BaseAEPClient` is one)."""
+
+    async def _call(
+        self,
+        op: Operation[..., R],
+        *,
+        sandbox: str | None,
+        path: Mapping[str, str],
+        query: Mapping[str, Any],
+        body: Any,
+    ) -> R: ...
 
 
-@dataclass(frozen=True, eq=False)
-class Operation:
-    operation_id: str
-    http_method: str
-    path: str
-    method: str
-    summary: str
-    response: Any
-    query: tuple[Param, ...] = ()
-    #: Type of the request body (a model, a list of models, a union), or None for no body.
-    body: Any = None
-    body_required: bool = True
-    #: Safe to send twice. Defaults: GET, DELETE, PUT yes; POST, PATCH no.
-    idempotent: bool | None = None
-    service: Service = Service.SEGMENTATION
-    headers: Mapping[str, str] = field(default_factory=dict)
-    accept: str = "application/json"
-    #: Python keyword for each path parameter when it is not simply the lower-cased name.
-    path_args: Mapping[str, str] = field(default_factory=dict)
-    #: Name of the async iterator method that pages through this list, if any.
-    paginator: str | None = None
-    #: False for the two non-Segmentation calls (Sandbox Management, Schema Registry).
-    in_spec: bool = True
+Stub = Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]
 
-    def __post_init__(self) -> None:
-        if self.idempotent is None:
-            object.__setattr__(self, "idempotent", self.http_method in {"GET", "DELETE", "PUT"})
+
+def operation(
+    operation_id: str,
+    http_method: str,
+    path: str,
+    *,
+    summary: str,
+    body: Any = None,
+    idempotent: bool | None = None,
+    service: Service = Service.SEGMENTATION,
+    headers: Mapping[str, str] | None = None,
+    accept: str = "application/json",
+    paginator: str | None = None,
+    in_spec: bool = True,
+) -> Callable[[Stub[P, R]], Operation[P, R]]:
+    """Declare the decorated method stub as an API operation (see the module docstring).
+
+    `body` is the request body's wire type (a model, `list[Model]`, a union); `idempotent`
+    defaults to yes for GET, DELETE and PUT; `paginator` names the iterator that pages through
+    this list; `in_spec` is False for operations Adobe documents outside the Segmentation spec.
+    """
+
+    def declare(stub: Stub[P, R]) -> Operation[P, R]:
+        return Operation(
+            stub,
+            operation_id=operation_id,
+            http_method=http_method,
+            path=path,
+            summary=summary,
+            body=body,
+            idempotent=idempotent,
+            service=service,
+            headers=headers or {},
+            accept=accept,
+            paginator=paginator,
+            in_spec=in_spec,
+        )
+
+    return declare
+
+
+class Operation(Generic[P, R]):
+    """An API operation: HTTP method, path template, parameters, body and response types, and
+    the typed client method that sends it."""
+
+    def __init__(
+        self,
+        stub: Stub[P, R],
+        *,
+        operation_id: str,
+        http_method: str,
+        path: str,
+        summary: str,
+        body: Any,
+        idempotent: bool | None,
+        service: Service,
+        headers: Mapping[str, str],
+        accept: str,
+        paginator: str | None,
+        in_spec: bool,
+    ) -> None:
+        self.operation_id = operation_id
+        self.http_method = http_method
+        self.path = path
+        self.method = stub.__name__
+        self.summary = summary
+        self.body = body
+        if idempotent is None:
+            idempotent = http_method in {"GET", "DELETE", "PUT"}
+        self.idempotent = idempotent
+        self.service = service
+        self.headers = headers
+        self.accept = accept
+        self.paginator = paginator
+        self.in_spec = in_spec
+        self._signature = inspect.signature(stub)
+        hints = get_type_hints(stub, include_extras=True)
+        self.response: Any = hints.get("return")
+        self._path_values: dict[str, tuple[str, Callable[[str], str] | None]] = {}
+        query: list[Param] = []
+        self.body_required = True
+        for name, parameter in self._signature.parameters.items():
+            if name in {"self", "sandbox"}:
+                continue
+            if name == "body":
+                self.body_required = parameter.default is inspect.Parameter.empty
+            elif parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                marker = _marker(hints[name], PathParam) or PathParam(name.upper())
+                self._path_values[marker.name] = (name, marker.to_wire)
+            elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                query.append(_query_param(name, parameter, hints[name]))
+        self.query = tuple(query)
+        self._check_stub()
+
+        async def call(client: Sender, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            bound = self._signature.bind(client, *args, **kwargs)
+            bound.apply_defaults()
+            values = bound.arguments
+            return await client._call(
+                self,
+                sandbox=values["sandbox"],
+                path={
+                    wire: to_wire(values[arg]) if to_wire else str(values[arg])
+                    for wire, (arg, to_wire) in self._path_values.items()
+                },
+                query={p.name: values[p.arg] for p in self.query},
+                body=values.get("body"),
+            )
+
+        functools.update_wrapper(call, stub)
+        self.function: Callable[Concatenate[Sender, P], Coroutine[Any, Any, R]] = call
+
+    def _check_stub(self) -> None:
+        where = f"{self.method} ({self.operation_id})"
+        if set(self._path_values) != set(self.path_params):
+            raise TypeError(
+                f"{where}: positional parameters fill {sorted(self._path_values)}, "
+                f"the path {self.path} has {sorted(self.path_params)}"
+            )
+        if ("body" in self._signature.parameters) is (self.body is None):
+            raise TypeError(f"{where}: a `body` parameter goes with `body=` in @operation")
+        sandbox = self._signature.parameters.get("sandbox")
+        if sandbox is None or sandbox.kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise TypeError(f"{where}: the stub needs a keyword-only `sandbox: SandboxName = None`")
+
+    # -- the descriptor: `client.method` is the bound, typed call ----------------------------
+
+    @overload
+    def __get__(
+        self, client: None, owner: type[Any]
+    ) -> Callable[Concatenate[Sender, P], Coroutine[Any, Any, R]]: ...
+
+    @overload
+    def __get__(self, client: Sender, owner: type[Any]) -> Callable[P, Coroutine[Any, Any, R]]: ...
+
+    def __get__(self, client: Sender | None, owner: type[Any]) -> Callable[..., Any]:
+        if client is None:
+            return self.function
+        return cast(Callable[P, Coroutine[Any, Any, R]], types.MethodType(self.function, client))
 
     # -- parameters --------------------------------------------------------------------------
 
     @cached_property
     def path_params(self) -> tuple[str, ...]:
         return tuple(_PATH_PARAM.findall(self.path))
+
+    @cached_property
+    def path_args(self) -> Mapping[str, str]:
+        """Python keyword of each path parameter."""
+        return {wire: arg for wire, (arg, _) in self._path_values.items()}
 
     def path_arg(self, name: str) -> str:
         return self.path_args.get(name, name.lower())
@@ -138,8 +330,9 @@ class Operation:
     # -- response ------------------------------------------------------------------------------
 
     @cached_property
-    def response_adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.response)
+    def response_adapter(self) -> TypeAdapter[R]:
+        adapter: TypeAdapter[R] = TypeAdapter(self.response)
+        return adapter
 
     @cached_property
     def response_optional(self) -> bool:
@@ -147,6 +340,48 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"Operation({self.operation_id}: {self.http_method} {self.path})"
+
+
+M = TypeVar("M", Query, PathParam)
+
+
+def _marker(annotation: Any, kind: type[M]) -> M | None:
+    if get_origin(annotation) is Annotated:
+        for extra in annotation.__metadata__:
+            if isinstance(extra, kind):
+                return extra
+    return None
+
+
+def _query_param(name: str, parameter: inspect.Parameter, annotation: Any) -> Param:
+    marker = _marker(annotation, Query) or Query()
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return Param(
+        name=marker.name or to_camel(name),
+        arg=name,
+        type=_without_none(annotation),
+        required=marker.required or parameter.default is inspect.Parameter.empty,
+        aliases=marker.aliases,
+        description=marker.description,
+    )
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _without_none(tp: Any) -> Any:
+    if not _is_union(tp):
+        return tp
+    rest = [a for a in get_args(tp) if a is not type(None)]
+    return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
+
+
+def _allows_none(tp: Any) -> bool:
+    if tp is None or tp is type(None):
+        return True
+    return _is_union(tp) and type(None) in get_args(tp)
 
 
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:

@@ -21,7 +21,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["link_href", "link_query", "next_page_number", "paginate"]
+__all__ = [
+    "as_int",
+    "follow_link",
+    "link_href",
+    "link_query",
+    "next_page_number",
+    "next_start",
+    "paginate",
+]
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -92,3 +100,28 @@ def next_page_number(
     if total_pages is None and limit is not None and count < limit:
         return None
     return {**params, "page": number}
+
+
+def as_int(value: Any) -> Any:
+    """Digits from a next-page link become an int; anything else is passed on unchanged."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def next_start(page_next: Any, link: Any, params: Params) -> Params | None:
+    """`start`/`limit` style: the next `start` is `_page.next`, else the one in `_links.next`."""
+    if page_next not in (None, ""):
+        return {**params, "start": as_int(page_next)}
+    linked = link_query(link_href(link), ["start"])
+    if linked is None:
+        return None
+    return {**params, "start": as_int(linked["start"])}
+
+
+def follow_link(link: Any, params: Params, keys: Iterable[str], *, cursor: str) -> Params | None:
+    """Link style: the next request takes `keys` from the next-page link; none without `cursor`."""
+    linked = link_query(link_href(link), keys)
+    if linked is None or cursor not in linked:
+        return None
+    return {**params, **{k: as_int(v) for k, v in linked.items()}}

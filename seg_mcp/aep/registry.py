@@ -16,31 +16,35 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from seg_mcp.aep.client import AEPClient
-from seg_mcp.aep.endpoints import (
-    audiences,
-    export_jobs,
-    platform,
-    previews,
-    schedules,
-    search,
-    segment_definitions,
-    segment_jobs,
-)
 from seg_mcp.aep.errors import InvalidParametersError, UnknownOperationError
 from seg_mcp.aep.operation import Operation, Param
 
-__all__ = ["REGISTRY", "OperationRegistry", "bind", "invoke"]
+__all__ = ["REGISTRY", "OperationRegistry", "bind", "declared_operations", "invoke"]
+
+
+Op = Operation[..., Any]
+
+
+def declared_operations(client_class: type) -> tuple[Op, ...]:
+    """Every `@operation` of `client_class`, family by family in base-class order, each family's
+    in the order its module declares them."""
+    found: dict[str, Op] = {}
+    for cls in client_class.__mro__:
+        for name, value in vars(cls).items():
+            if isinstance(value, Operation) and name not in found:
+                found[name] = value
+    return tuple(found.values())
 
 
 class OperationRegistry:
-    def __init__(self, operations: tuple[Operation, ...]) -> None:
-        self._by_id: dict[str, Operation] = {}
+    def __init__(self, operations: tuple[Op, ...]) -> None:
+        self._by_id: dict[str, Op] = {}
         for op in operations:
             if op.operation_id in self._by_id:
                 raise ValueError(f"operationId {op.operation_id} registered twice")
             self._by_id[op.operation_id] = op
 
-    def __iter__(self) -> Iterator[Operation]:
+    def __iter__(self) -> Iterator[Op]:
         return iter(self._by_id.values())
 
     def __len__(self) -> int:
@@ -49,15 +53,15 @@ class OperationRegistry:
     def __contains__(self, operation_id: object) -> bool:
         return operation_id in self._by_id
 
-    def __getitem__(self, operation_id: str) -> Operation:
+    def __getitem__(self, operation_id: str) -> Op:
         return self._by_id[operation_id]
 
     @property
-    def spec_operations(self) -> tuple[Operation, ...]:
+    def spec_operations(self) -> tuple[Op, ...]:
         """The Segmentation Service operations (those in Adobe's spec)."""
         return tuple(op for op in self if op.in_spec)
 
-    def find(self, name: str) -> Operation:
+    def find(self, name: str) -> Op:
         """By operationId, case-insensitively, or by method name; else `UnknownOperationError`
         with the closest names."""
         if name in self._by_id:
@@ -79,18 +83,7 @@ class OperationRegistry:
         raise UnknownOperationError(name, close)
 
 
-REGISTRY = OperationRegistry(
-    (
-        *audiences.OPERATIONS,
-        *segment_definitions.OPERATIONS,
-        *segment_jobs.OPERATIONS,
-        *previews.OPERATIONS,
-        *export_jobs.OPERATIONS,
-        *schedules.OPERATIONS,
-        *search.OPERATIONS,
-        *platform.OPERATIONS,
-    )
-)
+REGISTRY = OperationRegistry(declared_operations(AEPClient))
 
 
 @cache
@@ -99,7 +92,7 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
 
 
 @cache
-def _required_args(op: Operation) -> frozenset[str]:
+def _required_args(op: Op) -> frozenset[str]:
     signature = inspect.signature(getattr(AEPClient, op.method))
     return frozenset(
         name
@@ -108,7 +101,7 @@ def _required_args(op: Operation) -> frozenset[str]:
     )
 
 
-def _coerce(op: Operation, param: Param, value: Any) -> Any:
+def _coerce(op: Op, param: Param, value: Any) -> Any:
     try:
         return _adapter(param.type).validate_python(value)
     except ValidationError as exc:
@@ -119,7 +112,7 @@ def _coerce(op: Operation, param: Param, value: Any) -> Any:
 
 
 def bind(
-    op: Operation,
+    op: Op,
     *,
     path: Mapping[str, Any] | None = None,
     query: Mapping[str, Any] | None = None,

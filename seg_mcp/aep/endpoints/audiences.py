@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from seg_mcp.aep.base import BaseAEPClient
-from seg_mcp.aep.endpoints._shared import as_int, bulk_body
 from seg_mcp.aep.models.audiences import (
     Audience,
     AudienceInput,
@@ -14,111 +13,37 @@ from seg_mcp.aep.models.audiences import (
     BulkGetAudiencesResponse,
 )
 from seg_mcp.aep.models.common import BulkGetRequest, JsonPatchOperation, MessageResponse
-from seg_mcp.aep.operation import Operation, Param
-from seg_mcp.aep.paging import link_href, link_query, paginate
+from seg_mcp.aep.operation import Query, SandboxName, operation
+from seg_mcp.aep.paging import next_start, paginate
 
-__all__ = ["OPERATIONS", "AudiencesAPI"]
+__all__ = ["AudiencesAPI"]
 
 _ONE = "/audiences/{AUDIENCE_ID}"
 
-LIST = Operation(
-    "listAudiences",
-    "GET",
-    "/audiences",
-    method="list_audiences",
-    summary="List audiences (page by start/limit)",
-    response=AudienceList,
-    query=(
-        Param("start", "start", int, description="starting offset"),
-        Param("limit", "limit", int, description="page size"),
-        Param("sort", "sort", description="attribute:asc|desc, e.g. updateTime:desc"),
-        Param("property", "property_filter", description="exact match, e.g. audienceId==abc"),
-        Param("name", "name", description="name contains (case-insensitive)"),
-        Param("description", "description", description="description contains"),
-        Param("entityType", "entity_type", description="e.g. _xom.context.account"),
-    ),
-    paginator="iter_audiences",
-)
-CREATE = Operation(
-    "createAudience",
-    "POST",
-    "/audiences",
-    method="create_audience",
-    summary="Create an audience",
-    response=Audience,
-    body=AudienceInput,
-)
-GET = Operation(
-    "getAudience",
-    "GET",
-    _ONE,
-    method="get_audience",
-    summary="Retrieve an audience by id",
-    response=Audience,
-)
-DELETE = Operation(
-    "deleteAudience",
-    "DELETE",
-    _ONE,
-    method="delete_audience",
-    summary="Delete an audience",
-    response=MessageResponse | None,
-)
-PATCH = Operation(
-    "patchAudience",
-    "PATCH",
-    _ONE,
-    method="patch_audience",
-    summary="Update attributes of an audience (JSON Patch, op add)",
-    response=Audience | None,
-    body=list[JsonPatchOperation],
-)
-UPDATE = Operation(
-    "updateAudience",
-    "PUT",
-    _ONE,
-    method="update_audience",
-    summary="Replace an audience",
-    response=Audience | None,
-    body=AudienceInput,
-)
-BULK_GET = Operation(
-    "bulkGetAudiences",
-    "POST",
-    "/audiences/bulk-get",
-    method="bulk_get_audiences",
-    summary="Retrieve up to 100 audiences by id",
-    response=BulkGetAudiencesResponse,
-    body=BulkGetRequest,
-    idempotent=True,
-)
-
-OPERATIONS = (LIST, CREATE, GET, DELETE, PATCH, UPDATE, BULK_GET)
-
 
 class AudiencesAPI(BaseAEPClient):
+    @operation(
+        "listAudiences",
+        "GET",
+        "/audiences",
+        summary="List audiences (page by start/limit)",
+        paginator="iter_audiences",
+    )
     async def list_audiences(
         self,
         *,
-        start: int | None = None,
-        limit: int | None = None,
-        sort: str | None = None,
-        property_filter: str | None = None,
-        name: str | None = None,
-        description: str | None = None,
-        entity_type: str | None = None,
-        sandbox: str | None = None,
+        start: Annotated[int | None, Query("starting offset")] = None,
+        limit: Annotated[int | None, Query("page size")] = None,
+        sort: Annotated[str | None, Query("attribute:asc|desc, e.g. updateTime:desc")] = None,
+        property_filter: Annotated[
+            str | None, Query("exact match, e.g. audienceId==abc", name="property")
+        ] = None,
+        name: Annotated[str | None, Query("name contains (case-insensitive)")] = None,
+        description: Annotated[str | None, Query("description contains")] = None,
+        entity_type: Annotated[str | None, Query("e.g. _xom.context.account")] = None,
+        sandbox: SandboxName = None,
     ) -> AudienceList:
-        query = {
-            "start": start,
-            "limit": limit,
-            "sort": sort,
-            "property": property_filter,
-            "name": name,
-            "description": description,
-            "entityType": entity_type,
-        }
-        return await self._call(LIST, sandbox=sandbox, query=query)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
     def iter_audiences(
         self,
@@ -130,7 +55,7 @@ class AudiencesAPI(BaseAEPClient):
         description: str | None = None,
         entity_type: str | None = None,
         max_pages: int | None = None,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> AsyncIterator[Audience]:
         """Every audience: the next `start` comes from `_page.next` (or `_links.next.href`)."""
 
@@ -139,12 +64,7 @@ class AudiencesAPI(BaseAEPClient):
 
         def following(page: AudienceList, params: dict[str, Any], _: int) -> dict[str, Any] | None:
             paging = page.paging
-            if paging is not None and paging.next is not None:
-                return {**params, "start": paging.next}
-            linked = link_query(link_href(page.links.next if page.links else None), ["start"])
-            if linked is None:
-                return None
-            return {**params, "start": as_int(linked["start"])}
+            return next_start(paging and paging.next, page.links and page.links.next, params)
 
         return paginate(
             fetch,
@@ -161,46 +81,57 @@ class AudiencesAPI(BaseAEPClient):
             max_pages=max_pages,
         )
 
+    @operation(
+        "createAudience", "POST", "/audiences", summary="Create an audience", body=AudienceInput
+    )
     async def create_audience(
-        self, body: AudienceInput | dict[str, Any], *, sandbox: str | None = None
+        self, body: AudienceInput | dict[str, Any], *, sandbox: SandboxName = None
     ) -> Audience:
-        return await self._call(CREATE, sandbox=sandbox, body=body)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
-    async def get_audience(self, audience_id: str, *, sandbox: str | None = None) -> Audience:
+    @operation("getAudience", "GET", _ONE, summary="Retrieve an audience by id")
+    async def get_audience(self, audience_id: str, *, sandbox: SandboxName = None) -> Audience:
         """`audience_id` is the audience's `id` (not its `audienceId`)."""
-        return await self._call(  # type: ignore[no-any-return]
-            GET, sandbox=sandbox, path={"AUDIENCE_ID": audience_id}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("deleteAudience", "DELETE", _ONE, summary="Delete an audience")
     async def delete_audience(
-        self, audience_id: str, *, sandbox: str | None = None
+        self, audience_id: str, *, sandbox: SandboxName = None
     ) -> MessageResponse | None:
-        return await self._call(  # type: ignore[no-any-return]
-            DELETE, sandbox=sandbox, path={"AUDIENCE_ID": audience_id}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation(
+        "patchAudience",
+        "PATCH",
+        _ONE,
+        summary="Update attributes of an audience (JSON Patch, op add)",
+        body=list[JsonPatchOperation],
+    )
     async def patch_audience(
         self,
         audience_id: str,
         body: Sequence[JsonPatchOperation | dict[str, Any]],
         *,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> Audience | None:
-        return await self._call(  # type: ignore[no-any-return]
-            PATCH, sandbox=sandbox, path={"AUDIENCE_ID": audience_id}, body=body
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("updateAudience", "PUT", _ONE, summary="Replace an audience", body=AudienceInput)
     async def update_audience(
-        self, audience_id: str, body: AudienceInput | dict[str, Any], *, sandbox: str | None = None
+        self, audience_id: str, body: AudienceInput | dict[str, Any], *, sandbox: SandboxName = None
     ) -> Audience | None:
-        return await self._call(  # type: ignore[no-any-return]
-            UPDATE, sandbox=sandbox, path={"AUDIENCE_ID": audience_id}, body=body
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation(
+        "bulkGetAudiences",
+        "POST",
+        "/audiences/bulk-get",
+        summary="Retrieve up to 100 audiences by id",
+        body=BulkGetRequest,
+        idempotent=True,
+    )
     async def bulk_get_audiences(
-        self, body: BulkGetRequest | dict[str, Any] | Iterable[str], *, sandbox: str | None = None
+        self, body: BulkGetRequest | dict[str, Any] | Iterable[str], *, sandbox: SandboxName = None
     ) -> BulkGetAudiencesResponse:
         """`body` may also be the ids themselves."""
-        return await self._call(  # type: ignore[no-any-return]
-            BULK_GET, sandbox=sandbox, body=bulk_body(body)
-        )
+        raise NotImplementedError  # @operation sends the request

@@ -3,73 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from seg_mcp.aep.base import BaseAEPClient
-from seg_mcp.aep.endpoints._shared import as_int
 from seg_mcp.aep.models.common import MessageResponse
 from seg_mcp.aep.models.export_jobs import CreateExportJobRequest, ExportJob, ExportJobList
-from seg_mcp.aep.operation import Operation, Param
-from seg_mcp.aep.paging import link_query, paginate
+from seg_mcp.aep.operation import Query, SandboxName, operation
+from seg_mcp.aep.paging import follow_link, paginate
 
-__all__ = ["OPERATIONS", "ExportJobsAPI"]
+__all__ = ["ExportJobsAPI"]
 
 _ONE = "/export/jobs/{EXPORT_JOB_ID}"
 
-LIST = Operation(
-    "listExportJobs",
-    "GET",
-    "/export/jobs",
-    method="list_export_jobs",
-    summary="List export jobs (offset cursor from link.next)",
-    response=ExportJobList,
-    query=(
-        Param("limit", "limit", int, description="page size"),
-        Param("offset", "offset", description='cursor "<creationTimeMs>_<id>"'),
-        Param("status", "status", description="NEW, SUCCEEDED or FAILED"),
-    ),
-    paginator="iter_export_jobs",
-)
-CREATE = Operation(
-    "createExportJob",
-    "POST",
-    "/export/jobs",
-    method="create_export_job",
-    summary="Export audience members to a dataset",
-    response=ExportJob,
-    body=CreateExportJobRequest,
-)
-GET = Operation(
-    "retrieveExportJob",
-    "GET",
-    _ONE,
-    method="retrieve_export_job",
-    summary="Retrieve an export job",
-    response=ExportJob,
-)
-CANCEL = Operation(
-    "cancelExportJob",
-    "DELETE",
-    _ONE,
-    method="cancel_export_job",
-    summary="Cancel or delete an export job",
-    response=MessageResponse | None,
-)
-
-OPERATIONS = (LIST, CREATE, GET, CANCEL)
-
 
 class ExportJobsAPI(BaseAEPClient):
+    @operation(
+        "listExportJobs",
+        "GET",
+        "/export/jobs",
+        summary="List export jobs (offset cursor from link.next)",
+        paginator="iter_export_jobs",
+    )
     async def list_export_jobs(
         self,
         *,
-        limit: int | None = None,
-        offset: str | None = None,
-        status: str | None = None,
-        sandbox: str | None = None,
+        limit: Annotated[int | None, Query("page size")] = None,
+        offset: Annotated[str | None, Query('cursor "<creationTimeMs>_<id>"')] = None,
+        status: Annotated[str | None, Query("NEW, SUCCEEDED or FAILED")] = None,
+        sandbox: SandboxName = None,
     ) -> ExportJobList:
-        query = {"limit": limit, "offset": offset, "status": status}
-        return await self._call(LIST, sandbox=sandbox, query=query)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
     def iter_export_jobs(
         self,
@@ -77,7 +40,7 @@ class ExportJobsAPI(BaseAEPClient):
         limit: int | None = None,
         status: str | None = None,
         max_pages: int | None = None,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> AsyncIterator[ExportJob]:
         """Every export job, newest first, taking each `offset` cursor from `link.next`."""
 
@@ -85,12 +48,8 @@ class ExportJobsAPI(BaseAEPClient):
             return await self.list_export_jobs(**params, sandbox=sandbox)
 
         def following(page: ExportJobList, params: dict[str, Any], _: int) -> dict[str, Any] | None:
-            linked = link_query(
-                page.link.next if page.link else None, ["offset", "limit", "status"]
-            )
-            if linked is None or "offset" not in linked:
-                return None
-            return {**params, **{k: as_int(v) if k == "limit" else v for k, v in linked.items()}}
+            link = page.link.next if page.link else None
+            return follow_link(link, params, ["offset", "limit", "status"], cursor="offset")
 
         return paginate(
             fetch,
@@ -100,22 +59,27 @@ class ExportJobsAPI(BaseAEPClient):
             max_pages=max_pages,
         )
 
+    @operation(
+        "createExportJob",
+        "POST",
+        "/export/jobs",
+        summary="Export audience members to a dataset",
+        body=CreateExportJobRequest,
+    )
     async def create_export_job(
-        self, body: CreateExportJobRequest | dict[str, Any], *, sandbox: str | None = None
+        self, body: CreateExportJobRequest | dict[str, Any], *, sandbox: SandboxName = None
     ) -> ExportJob:
-        return await self._call(CREATE, sandbox=sandbox, body=body)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("retrieveExportJob", "GET", _ONE, summary="Retrieve an export job")
     async def retrieve_export_job(
-        self, export_job_id: str | int, *, sandbox: str | None = None
+        self, export_job_id: str | int, *, sandbox: SandboxName = None
     ) -> ExportJob:
-        return await self._call(  # type: ignore[no-any-return]
-            GET, sandbox=sandbox, path={"EXPORT_JOB_ID": str(export_job_id)}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("cancelExportJob", "DELETE", _ONE, summary="Cancel or delete an export job")
     async def cancel_export_job(
-        self, export_job_id: str | int, *, sandbox: str | None = None
+        self, export_job_id: str | int, *, sandbox: SandboxName = None
     ) -> MessageResponse | None:
         """200 with a message (spec) or 204 without one (docs): reference §13.1."""
-        return await self._call(  # type: ignore[no-any-return]
-            CANCEL, sandbox=sandbox, path={"EXPORT_JOB_ID": str(export_job_id)}
-        )
+        raise NotImplementedError  # @operation sends the request

@@ -11,16 +11,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from seg_mcp.aep.base import BaseAEPClient
 from seg_mcp.aep.models.platform import Sandbox, SandboxList
-from seg_mcp.aep.operation import Operation, Param, Service
+from seg_mcp.aep.operation import PathParam, Query, SandboxName, Service, operation
 from seg_mcp.aep.paging import paginate
 
 __all__ = [
     "EXPERIENCE_EVENT_CLASS",
-    "OPERATIONS",
     "PROFILE_CLASS",
     "XED_FULL",
     "PlatformAPI",
@@ -30,36 +29,6 @@ __all__ = [
 PROFILE_CLASS = "https://ns.adobe.com/xdm/context/profile"
 EXPERIENCE_EVENT_CLASS = "https://ns.adobe.com/xdm/context/experienceevent"
 XED_FULL = "application/vnd.adobe.xed-full+json;version=1"
-
-LIST_SANDBOXES = Operation(
-    "listSandboxes",
-    "GET",
-    "/",
-    method="list_sandboxes_page",
-    summary="Sandboxes available to the credential, with their type (Sandbox Management API)",
-    response=SandboxList,
-    query=(
-        Param("limit", "limit", int, description="page size; give with offset"),
-        Param("offset", "offset", int, description="items to skip; give with limit"),
-    ),
-    service=Service.SANDBOX_MANAGEMENT,
-    paginator="iter_sandboxes",
-    in_spec=False,
-)
-UNION_SCHEMA = Operation(
-    "getUnionSchema",
-    "GET",
-    "/tenant/schemas/{UNION_ID}",
-    method="get_union_schema",
-    summary="A class's union schema, fully resolved (Schema Registry API)",
-    response=dict[str, Any],
-    service=Service.SCHEMA_REGISTRY,
-    accept=XED_FULL,
-    path_args={"UNION_ID": "class_id"},
-    in_spec=False,
-)
-
-OPERATIONS = (LIST_SANDBOXES, UNION_SCHEMA)
 
 _SANDBOX_PAGE = 50
 
@@ -75,20 +44,31 @@ def union_schema_id(class_ref: str) -> str:
 
 
 class PlatformAPI(BaseAEPClient):
+    @operation(
+        "listSandboxes",
+        "GET",
+        "/",
+        summary="Sandboxes available to the credential, with their type (Sandbox Management API)",
+        service=Service.SANDBOX_MANAGEMENT,
+        paginator="iter_sandboxes",
+        in_spec=False,
+    )
     async def list_sandboxes_page(
-        self, *, limit: int | None = None, offset: int | None = None, sandbox: str | None = None
+        self,
+        *,
+        limit: Annotated[int | None, Query("page size; give with offset")] = None,
+        offset: Annotated[int | None, Query("items to skip; give with limit")] = None,
+        sandbox: SandboxName = None,
     ) -> SandboxList:
         """One page of sandboxes (the credential of `sandbox`'s profile is used)."""
-        return await self._call(  # type: ignore[no-any-return]
-            LIST_SANDBOXES, sandbox=sandbox, query={"limit": limit, "offset": offset}
-        )
+        raise NotImplementedError  # @operation sends the request
 
     def iter_sandboxes(
         self,
         *,
         limit: int = _SANDBOX_PAGE,
         max_pages: int | None = None,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> AsyncIterator[Sandbox]:
         """Every sandbox, by `limit`/`offset` arithmetic (`_links.next` is a URI template)."""
 
@@ -110,18 +90,28 @@ class PlatformAPI(BaseAEPClient):
             max_pages=max_pages,
         )
 
-    async def list_sandboxes(self, *, sandbox: str | None = None) -> list[Sandbox]:
+    async def list_sandboxes(self, *, sandbox: SandboxName = None) -> list[Sandbox]:
         """Every sandbox the credential of `sandbox` (default: the default sandbox) can use."""
         return [s async for s in self.iter_sandboxes(sandbox=sandbox)]
 
+    @operation(
+        "getUnionSchema",
+        "GET",
+        "/tenant/schemas/{UNION_ID}",
+        summary="A class's union schema, fully resolved (Schema Registry API)",
+        service=Service.SCHEMA_REGISTRY,
+        accept=XED_FULL,
+        in_spec=False,
+    )
     async def get_union_schema(
-        self, class_id: str = PROFILE_CLASS, *, sandbox: str | None = None
+        self,
+        class_id: Annotated[str, PathParam("UNION_ID", to_wire=union_schema_id)] = PROFILE_CLASS,
+        *,
+        sandbox: SandboxName = None,
     ) -> dict[str, Any]:
         """The fully resolved union schema (raw JSON Schema) of an XDM class.
 
         `class_id` is a class `$id` (`https://ns.adobe.com/xdm/context/profile`), the union `$id`
         itself, or an alt id (`_xdm.context.profile`).
         """
-        return await self._call(  # type: ignore[no-any-return]
-            UNION_SCHEMA, sandbox=sandbox, path={"UNION_ID": union_schema_id(class_id)}
-        )
+        raise NotImplementedError  # @operation sends the request

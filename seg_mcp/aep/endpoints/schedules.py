@@ -3,80 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from seg_mcp.aep.base import BaseAEPClient
-from seg_mcp.aep.endpoints._shared import as_int
 from seg_mcp.aep.models.common import JsonPatchOperation, MessageResponse
 from seg_mcp.aep.models.schedules import Schedule, ScheduleInput, ScheduleList
-from seg_mcp.aep.operation import Operation, Param
-from seg_mcp.aep.paging import link_href, link_query, paginate
+from seg_mcp.aep.operation import Query, SandboxName, operation
+from seg_mcp.aep.paging import next_start, paginate
 
-__all__ = ["OPERATIONS", "SchedulesAPI"]
+__all__ = ["SchedulesAPI"]
 
 _ONE = "/config/schedules/{SCHEDULE_ID}"
 
-LIST = Operation(
-    "listSchedules",
-    "GET",
-    "/config/schedules",
-    method="list_schedules",
-    summary="List schedules (page by start/limit)",
-    response=ScheduleList,
-    query=(
-        Param("start", "start", int, description="page offset (default 0)"),
-        Param("limit", "limit", int, description="page size (default 100)"),
-    ),
-    paginator="iter_schedules",
-)
-CREATE = Operation(
-    "createSchedule",
-    "POST",
-    "/config/schedules",
-    method="create_schedule",
-    summary="Create a schedule (Quartz cron, at most once a day)",
-    response=Schedule,
-    body=ScheduleInput,
-)
-GET = Operation(
-    "retrieveSchedule",
-    "GET",
-    _ONE,
-    method="retrieve_schedule",
-    summary="Retrieve a schedule",
-    response=Schedule,
-)
-DELETE = Operation(
-    "deleteSchedule",
-    "DELETE",
-    _ONE,
-    method="delete_schedule",
-    summary="Delete a schedule",
-    response=MessageResponse | None,
-)
-UPDATE = Operation(
-    "updateSchedule",
-    "PATCH",
-    _ONE,
-    method="update_schedule",
-    summary="Update a schedule's /state or /schedule (JSON Patch, op add)",
-    response=Schedule | None,
-    body=list[JsonPatchOperation],
-)
-
-OPERATIONS = (LIST, CREATE, GET, DELETE, UPDATE)
-
 
 class SchedulesAPI(BaseAEPClient):
+    @operation(
+        "listSchedules",
+        "GET",
+        "/config/schedules",
+        summary="List schedules (page by start/limit)",
+        paginator="iter_schedules",
+    )
     async def list_schedules(
-        self, *, start: int | None = None, limit: int | None = None, sandbox: str | None = None
+        self,
+        *,
+        start: Annotated[int | None, Query("page offset (default 0)")] = None,
+        limit: Annotated[int | None, Query("page size (default 100)")] = None,
+        sandbox: SandboxName = None,
     ) -> ScheduleList:
-        return await self._call(  # type: ignore[no-any-return]
-            LIST, sandbox=sandbox, query={"start": start, "limit": limit}
-        )
+        raise NotImplementedError  # @operation sends the request
 
     def iter_schedules(
-        self, *, limit: int | None = None, max_pages: int | None = None, sandbox: str | None = None
+        self, *, limit: int | None = None, max_pages: int | None = None, sandbox: SandboxName = None
     ) -> AsyncIterator[Schedule]:
         """Every schedule: the next `start` comes from `_page.next` (or `_links.next.href`)."""
 
@@ -84,12 +42,7 @@ class SchedulesAPI(BaseAEPClient):
             return await self.list_schedules(**params, sandbox=sandbox)
 
         def following(page: ScheduleList, params: dict[str, Any], _: int) -> dict[str, Any] | None:
-            if page.page is not None and page.page.next not in (None, ""):
-                return {**params, "start": as_int(page.page.next)}
-            linked = link_query(link_href(page.links.next if page.links else None), ["start"])
-            if linked is None:
-                return None
-            return {**params, "start": as_int(linked["start"])}
+            return next_start(page.page and page.page.next, page.links and page.links.next, params)
 
         return paginate(
             fetch,
@@ -99,31 +52,41 @@ class SchedulesAPI(BaseAEPClient):
             max_pages=max_pages,
         )
 
+    @operation(
+        "createSchedule",
+        "POST",
+        "/config/schedules",
+        summary="Create a schedule (Quartz cron, at most once a day)",
+        body=ScheduleInput,
+    )
     async def create_schedule(
-        self, body: ScheduleInput | dict[str, Any], *, sandbox: str | None = None
+        self, body: ScheduleInput | dict[str, Any], *, sandbox: SandboxName = None
     ) -> Schedule:
-        return await self._call(CREATE, sandbox=sandbox, body=body)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
-    async def retrieve_schedule(self, schedule_id: str, *, sandbox: str | None = None) -> Schedule:
-        return await self._call(  # type: ignore[no-any-return]
-            GET, sandbox=sandbox, path={"SCHEDULE_ID": schedule_id}
-        )
+    @operation("retrieveSchedule", "GET", _ONE, summary="Retrieve a schedule")
+    async def retrieve_schedule(self, schedule_id: str, *, sandbox: SandboxName = None) -> Schedule:
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("deleteSchedule", "DELETE", _ONE, summary="Delete a schedule")
     async def delete_schedule(
-        self, schedule_id: str, *, sandbox: str | None = None
+        self, schedule_id: str, *, sandbox: SandboxName = None
     ) -> MessageResponse | None:
-        return await self._call(  # type: ignore[no-any-return]
-            DELETE, sandbox=sandbox, path={"SCHEDULE_ID": schedule_id}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation(
+        "updateSchedule",
+        "PATCH",
+        _ONE,
+        summary="Update a schedule's /state or /schedule (JSON Patch, op add)",
+        body=list[JsonPatchOperation],
+    )
     async def update_schedule(
         self,
         schedule_id: str,
         body: Sequence[JsonPatchOperation | dict[str, Any]],
         *,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> Schedule | None:
         """204 without a body is the documented answer; a body, if sent, is parsed."""
-        return await self._call(  # type: ignore[no-any-return]
-            UPDATE, sandbox=sandbox, path={"SCHEDULE_ID": schedule_id}, body=body
-        )
+        raise NotImplementedError  # @operation sends the request

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from seg_mcp.aep.base import BaseAEPClient
-from seg_mcp.aep.endpoints._shared import as_int, bulk_body
 from seg_mcp.aep.models.common import BulkGetRequest, MessageResponse
 from seg_mcp.aep.models.segment_jobs import (
     AllSegmentsJobRequest,
@@ -15,92 +14,40 @@ from seg_mcp.aep.models.segment_jobs import (
     SegmentJobList,
     SegmentJobRequest,
 )
-from seg_mcp.aep.operation import Operation, Param
-from seg_mcp.aep.paging import link_href, link_query, paginate
+from seg_mcp.aep.operation import Query, SandboxName, operation
+from seg_mcp.aep.paging import follow_link, paginate
 
-__all__ = ["OPERATIONS", "SegmentJobsAPI"]
+__all__ = ["SegmentJobsAPI"]
 
 _ONE = "/segment/jobs/{SEGMENT_JOB_ID}"
 
-LIST = Operation(
-    "listSegmentJobs",
-    "GET",
-    "/segment/jobs",
-    method="list_segment_jobs",
-    summary="List segment jobs (follows _links.next)",
-    response=SegmentJobList,
-    query=(
-        Param("start", "start", int, description="page offset, as per created time"),
-        Param("limit", "limit", int, description="page size"),
-        Param("status", "status", description="NEW, QUEUED, PROCESSING, SUCCEEDED, FAILED, ..."),
-        Param("sort", "sort", description="e.g. creationTime:desc"),
-        Param("property", "property_filter", description="e.g. segments~segmentId==<id>"),
-        Param("snapshot.name", "snapshot_name", description="legacy snapshot name"),
-    ),
-    paginator="iter_segment_jobs",
-)
-CREATE = Operation(
-    "createSegmentJob",
-    "POST",
-    "/segment/jobs",
-    method="create_segment_job",
-    summary="Evaluate segment definitions now (a segment job)",
-    response=SegmentJob,
-    body=list[SegmentJobRequest] | AllSegmentsJobRequest,
-)
-GET = Operation(
-    "retrieveSegmentJob",
-    "GET",
-    _ONE,
-    method="retrieve_segment_job",
-    summary="Retrieve a segment job",
-    response=SegmentJob,
-)
-DELETE = Operation(
-    "deleteSegmentJob",
-    "DELETE",
-    _ONE,
-    method="delete_segment_job",
-    summary="Cancel a segment job",
-    response=MessageResponse | None,
-)
-BULK_GET = Operation(
-    "bulkGetSegmentJobs",
-    "POST",
-    "/segment/jobs/bulk-get",
-    method="bulk_get_segment_jobs",
-    summary="Retrieve several segment jobs by id",
-    response=BulkGetSegmentJobsResponse,
-    body=BulkGetRequest,
-    idempotent=True,
-)
-
-OPERATIONS = (LIST, CREATE, GET, DELETE, BULK_GET)
-
-_LINK_KEYS = {"start": "start", "limit": "limit", "status": "status", "sort": "sort"}
-
 
 class SegmentJobsAPI(BaseAEPClient):
+    @operation(
+        "listSegmentJobs",
+        "GET",
+        "/segment/jobs",
+        summary="List segment jobs (follows _links.next)",
+        paginator="iter_segment_jobs",
+    )
     async def list_segment_jobs(
         self,
         *,
-        start: int | None = None,
-        limit: int | None = None,
-        status: str | None = None,
-        sort: str | None = None,
-        property_filter: str | None = None,
-        snapshot_name: str | None = None,
-        sandbox: str | None = None,
+        start: Annotated[int | None, Query("page offset, as per created time")] = None,
+        limit: Annotated[int | None, Query("page size")] = None,
+        status: Annotated[
+            str | None, Query("NEW, QUEUED, PROCESSING, SUCCEEDED, FAILED, ...")
+        ] = None,
+        sort: Annotated[str | None, Query("e.g. creationTime:desc")] = None,
+        property_filter: Annotated[
+            str | None, Query("e.g. segments~segmentId==<id>", name="property")
+        ] = None,
+        snapshot_name: Annotated[
+            str | None, Query("legacy snapshot name", name="snapshot.name")
+        ] = None,
+        sandbox: SandboxName = None,
     ) -> SegmentJobList:
-        query = {
-            "start": start,
-            "limit": limit,
-            "status": status,
-            "sort": sort,
-            "property": property_filter,
-            "snapshot.name": snapshot_name,
-        }
-        return await self._call(LIST, sandbox=sandbox, query=query)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
     def iter_segment_jobs(
         self,
@@ -110,7 +57,7 @@ class SegmentJobsAPI(BaseAEPClient):
         sort: str | None = None,
         property_filter: str | None = None,
         max_pages: int | None = None,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> AsyncIterator[SegmentJob]:
         """Every job: each next page is requested with the query of `_links.next.href`."""
 
@@ -120,10 +67,8 @@ class SegmentJobsAPI(BaseAEPClient):
         def following(
             page: SegmentJobList, params: dict[str, Any], _: int
         ) -> dict[str, Any] | None:
-            linked = link_query(link_href(page.links.next if page.links else None), _LINK_KEYS)
-            if linked is None or "start" not in linked:
-                return None
-            return {**params, **{_LINK_KEYS[k]: as_int(v) for k, v in linked.items()}}
+            link = page.links.next if page.links else None
+            return follow_link(link, params, ["start", "limit", "status", "sort"], cursor="start")
 
         return paginate(
             fetch,
@@ -138,36 +83,45 @@ class SegmentJobsAPI(BaseAEPClient):
             max_pages=max_pages,
         )
 
+    @operation(
+        "createSegmentJob",
+        "POST",
+        "/segment/jobs",
+        summary="Evaluate segment definitions now (a segment job)",
+        body=list[SegmentJobRequest] | AllSegmentsJobRequest,
+    )
     async def create_segment_job(
         self,
         body: Sequence[SegmentJobRequest | dict[str, Any] | str] | AllSegmentsJobRequest,
         *,
-        sandbox: str | None = None,
+        sandbox: SandboxName = None,
     ) -> SegmentJob:
         """`body` is `[{"segmentId": ...}, ...]`, or plain segment ids, or the all-segments form."""
-        if isinstance(body, list | tuple):
-            body = [{"segmentId": item} if isinstance(item, str) else item for item in body]
-        return await self._call(CREATE, sandbox=sandbox, body=body)  # type: ignore[no-any-return]
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("retrieveSegmentJob", "GET", _ONE, summary="Retrieve a segment job")
     async def retrieve_segment_job(
-        self, segment_job_id: str, *, sandbox: str | None = None
+        self, segment_job_id: str, *, sandbox: SandboxName = None
     ) -> SegmentJob:
-        return await self._call(  # type: ignore[no-any-return]
-            GET, sandbox=sandbox, path={"SEGMENT_JOB_ID": segment_job_id}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation("deleteSegmentJob", "DELETE", _ONE, summary="Cancel a segment job")
     async def delete_segment_job(
-        self, segment_job_id: str, *, sandbox: str | None = None
+        self, segment_job_id: str, *, sandbox: SandboxName = None
     ) -> MessageResponse | None:
         """Cancel the job (204, with or without a body: reference §13.1)."""
-        return await self._call(  # type: ignore[no-any-return]
-            DELETE, sandbox=sandbox, path={"SEGMENT_JOB_ID": segment_job_id}
-        )
+        raise NotImplementedError  # @operation sends the request
 
+    @operation(
+        "bulkGetSegmentJobs",
+        "POST",
+        "/segment/jobs/bulk-get",
+        summary="Retrieve several segment jobs by id",
+        body=BulkGetRequest,
+        idempotent=True,
+    )
     async def bulk_get_segment_jobs(
-        self, body: BulkGetRequest | dict[str, Any] | Iterable[str], *, sandbox: str | None = None
+        self, body: BulkGetRequest | dict[str, Any] | Iterable[str], *, sandbox: SandboxName = None
     ) -> BulkGetSegmentJobsResponse:
         """`body` may also be the ids themselves."""
-        return await self._call(  # type: ignore[no-any-return]
-            BULK_GET, sandbox=sandbox, body=bulk_body(body)
-        )
+        raise NotImplementedError  # @operation sends the request

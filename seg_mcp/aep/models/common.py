@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -134,9 +134,16 @@ class IdRef(AEPModel):
 
 
 class BulkGetRequest(AEPModel):
-    """`{"ids": [{"id": "..."}, ...]}` (1 to 100 ids)."""
+    """`{"ids": [{"id": "..."}, ...]}` (1 to 100 ids); validates from the ids themselves too."""
 
     ids: list[IdRef]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_ids(cls, data: Any) -> Any:
+        if isinstance(data, Iterable) and not isinstance(data, str | bytes | dict | BaseModel):
+            return {"ids": [{"id": i} if isinstance(i, str) else i for i in data]}
+        return data
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> BulkGetRequest:

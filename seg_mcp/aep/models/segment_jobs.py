@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from seg_mcp.aep.models.common import (
     AEPModel,
@@ -49,9 +49,15 @@ class SegmentJobStatus:
 
 
 class SegmentJobRequest(AEPModel):
-    """One item of the create body: `{"segmentId": "..."}` (`"*"` means every definition)."""
+    """One item of the create body: `{"segmentId": "..."}` (`"*"` means every definition); a
+    plain id validates too."""
 
     segment_id: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, data: Any) -> Any:
+        return {"segmentId": data} if isinstance(data, str) else data
 
 
 class AllSegmentsJobRequest(AEPModel):
