@@ -34,7 +34,11 @@ import typing as t
 from dataclasses import dataclass
 
 from seg_mcp.pql import ast as a
+from seg_mcp.pql.fndef import FunctionDef
+from seg_mcp.pql.functions import DEFINITIONS
 from seg_mcp.pql.infer import Inference
+from seg_mcp.pql.ptypes import ANY
+from seg_mcp.pql.traverse import field_path
 
 __all__ = ["Analysis", "Eligibility", "Lookback", "analyze"]
 
@@ -153,7 +157,7 @@ def _wider(x: Lookback | None, y: Lookback | None) -> Lookback | None:
 def _bound(condition: a.Node | None, owner: _Matcher) -> Lookback | None:
     """The window ``condition`` confines the event to (``None``: unbounded)."""
     if isinstance(condition, a.Occurs):
-        base, _ = a.field_path(condition.subject)
+        base, _ = field_path(condition.subject)
         return window_lookback(condition.window) if owner(base) else None
     if isinstance(condition, a.FnApply) and condition.name in ("and", "or"):
         bounds = [_bound(arg, owner) for arg in condition.args]
@@ -218,9 +222,8 @@ def _whole(days: float) -> Lookback:
     return Lookback(round(days * 24), "hour", days)
 
 
-_IGNORE_YEAR = frozenset({"getMonth", "getDayOfMonth", "currentMonth", "currentDayOfMonth"})
-_DECLARING = frozenset({a.Select, a.Quantifier, a.Aggregate})
-_AGGREGATING = frozenset({"count", "sum", "average", "min", "max", "topN", "bottomN", "groupBy"})
+_UNKNOWN = FunctionDef(name="", types=lambda inf, node: ANY, sql=None)
+"""What the analysis assumes of a function nobody declared (none of the flags)."""
 
 
 class _Events:
@@ -234,23 +237,24 @@ class _Events:
         self.ignore_year = False
 
     def apply(self, node: a.FnApply) -> None:
-        name, args = node.name, node.args
-        if name in _IGNORE_YEAR:
+        args = node.args
+        fn = DEFINITIONS.get(node.name, _UNKNOWN)
+        if fn.ignore_year:
             self.ignore_year = True
-        elif name == "inSegment" and args:
+        elif fn.segment_reference and args:
             arg = args[0]
             if isinstance(arg, a.Literal) and isinstance(arg.value, str):
                 self.segments[arg.value] = None
         if not args:
             return
         receiver = args[0]
-        if name in _AGGREGATING and type(receiver) is a.FnApply:
+        if fn.aggregates and type(receiver) is a.FnApply:
             self.aggregated.add(id(receiver))  # xEvent[...].count(): several events
         elif type(receiver) is a.XEvent:
             self.claimed.add(id(receiver))
             body = args[1] if len(args) > 1 else None
             condition = body.body if isinstance(body, a.Lambda) and not body.params else None
-            single = name in ("filter", "exists") and id(node) not in self.aggregated
+            single = fn.one_event and id(node) not in self.aggregated
             self.add(node, _bound(condition, _rooted_at_element), 1 if single else 2)
 
     def declarations(self, node: a.Select | a.Quantifier | a.Aggregate) -> None:
@@ -269,19 +273,18 @@ class _Events:
         """Read the applications, declarations, chains and ``xEvent`` nodes of a query, outer
         before inner (as the inference pass lists them)."""
         for node in notable:
-            kind = type(node)
-            if kind is a.FnApply:
-                self.apply(node)  # type: ignore[arg-type]
-            elif kind in _DECLARING:
-                self.declarations(node)  # type: ignore[arg-type]
-            elif kind is a.Chain:
-                chain: a.Chain = node  # type: ignore[assignment]
+            if type(node) is a.FnApply:
+                self.apply(node)
+            elif isinstance(node, a.Select | a.Quantifier | a.Aggregate):
+                self.declarations(node)
+            elif type(node) is a.Chain:
+                chain = node
                 if type(chain.source) is a.XEvent:
                     self.claimed.add(id(chain.source))
                     for step in chain.steps:
                         window = window_lookback(step.when) if step.when else None
                         self.add(step, window, 2 if (step.count or 1) > 1 else 1)
-            elif kind is a.XEvent and id(node) not in self.claimed:
+            elif type(node) is a.XEvent and id(node) not in self.claimed:
                 self.add(node, None)
         return self.found
 

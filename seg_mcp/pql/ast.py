@@ -97,7 +97,8 @@ Function applications
 =====================
 :class:`FnApply` covers operators and functions alike, as Adobe's ``fnApply`` does. A method call
 ``r.f(a, b)`` is ``FnApply(name="f", args=(r, a, b), form="method")``: the receiver is the first
-argument. Names (see :data:`OPERATORS` and :data:`ELEMENT_SCOPED_ARGUMENT`):
+argument. Names (each declared once in ``seg_mcp/pql/functions/``, which also says which are
+operators and which argument of a per-element method is an implicit lambda):
 
 * comparison ``= != < <= > >=``; arithmetic ``+ - * / %`` (``-`` with one argument negates);
   boolean ``and``/``or`` (n-ary), ``not`` (one argument); ``in``/``notIn`` (value, list or array);
@@ -125,14 +126,11 @@ Everything else is a dedicated node: :class:`Select`, :class:`Quantifier` (``exi
 from __future__ import annotations
 
 import typing as t
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 __all__ = [
     "COMPARISON_OPERATORS",
-    "ELEMENT_SCOPED_ARGUMENT",
     "NO_SPAN",
-    "OPERATORS",
     "TIME_UNITS",
     "Aggregate",
     "Chain",
@@ -162,9 +160,6 @@ __all__ = [
     "VarDecl",
     "VarRef",
     "XEvent",
-    "children",
-    "field_path",
-    "walk",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -195,40 +190,6 @@ FnForm = t.Literal["infix", "prefix", "function", "method", "bracket"]
 
 ComparisonOperator = t.Literal["=", "!=", "<", "<=", ">", ">="]
 COMPARISON_OPERATORS: frozenset[str] = frozenset(t.get_args(ComparisonOperator))
-
-OPERATORS: frozenset[str] = COMPARISON_OPERATORS | {
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "and",
-    "or",
-    "not",
-    "in",
-    "notIn",
-    "like",
-    "matches",
-}
-"""Names of :class:`FnApply` nodes that are operators (printed infix, or prefix for ``not`` and
-one-argument ``-``). ``matches`` is also a method (``s.matches("re")``, the current form)."""
-
-ELEMENT_SCOPED_ARGUMENT: dict[str, int] = {
-    "filter": 1,
-    "map": 1,
-    "exists": 1,
-    "count": 1,
-    "sum": 1,
-    "average": 1,
-    "min": 1,
-    "max": 1,
-    "topN": 1,
-    "bottomN": 1,
-    "groupBy": 1,
-}
-"""Methods evaluated per element of their receiver: ``name -> index in FnApply.args`` of the
-argument that is an implicit :class:`Lambda` (the receiver is index 0). The parser wraps that
-argument; ``from_pql_json`` keeps whatever lambda it is given."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,55 +509,3 @@ class Query(Node):
 
     body: Expr
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
-
-
-# ---------------------------------------------------------------------------------------------
-# Traversal helpers
-# ---------------------------------------------------------------------------------------------
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(cls: type) -> tuple[str, ...]:
-    names = _CHILD_FIELDS.get(cls)
-    if names is None:
-        names = tuple(f.name for f in fields(cls) if f.name not in ("span", "form"))
-        _CHILD_FIELDS[cls] = names
-    return names
-
-
-def children(node: Node) -> Iterator[Node]:
-    """The direct child nodes of ``node``, in source order."""
-    if isinstance(node, ObjectLiteral):
-        for _, value in node.entries:
-            yield value
-        return
-    for name in _child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, Node):
-            yield value
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, Node):
-                    yield item
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and all its descendants, depth first, in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(list(children(current))))
-
-
-def field_path(expr: Node) -> tuple[Node, tuple[str, ...]]:
-    """Flatten nested :class:`FieldLookup` nodes: ``homeAddress.countryCode`` gives
-    ``(ParameterReference(position=1), ("homeAddress", "countryCode"))``; a non-lookup gives
-    ``(expr, ())``."""
-    names: list[str] = []
-    while isinstance(expr, FieldLookup):
-        names.append(expr.field_name)
-        expr = expr.object
-    names.reverse()
-    return expr, tuple(names)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 from seg_mcp.pql import ast as a
-from seg_mcp.pql.functions import FUNCTIONS
+from seg_mcp.pql.functions import DEFINITIONS
 from seg_mcp.pql.printer import to_pql_text
+from seg_mcp.pql.traverse import field_path
 
-__all__ = ["explain"]
+__all__ = ["Words", "explain", "words"]
 
 EVENT_TYPES: dict[str, str] = {
     "commerce.purchases": "made a purchase",
@@ -48,14 +49,6 @@ EVENT_TYPES: dict[str, str] = {
 }
 """``eventType`` values (XDM's standard ones and the examples' informal ones) -> what happened."""
 
-_COMPARE = {
-    "=": "is",
-    "!=": "is not",
-    "<": "is less than",
-    "<=": "is at most",
-    ">": "is greater than",
-    ">=": "is at least",
-}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -63,7 +56,7 @@ def explain(query: a.Query) -> str:
     """``People ...``: the query as one plain-English sentence (never raises)."""
     body = query.body.body if isinstance(query.body, a.Lambda) else query.body
     try:
-        return "People " + _Words().clause(body)
+        return "People " + Words().clause(body)
     except Exception:  # pragma: no cover - a hand-built tree the printer cannot print either
         return "People matching the expression"
 
@@ -79,7 +72,7 @@ def _code(node: a.Node) -> str:
     try:
         return f"`{to_pql_text(node)}`"
     except Exception:
-        _, names = a.field_path(node)
+        _, names = field_path(node)
         return "`" + ".".join(names) + "`" if names else "the item"
 
 
@@ -87,8 +80,21 @@ def _plural(amount: int, unit: str) -> str:
     return f"{amount} {unit}{'' if amount == 1 else 's'}"
 
 
-class _Words:
-    """Phrases for nodes. ``clause`` reads after "People" ("whose ...", "who ...")."""
+class Words:
+    """Phrases for nodes. ``clause`` reads after "People" ("whose ...", "who ..."). A function's
+    own wording is in its declaration (``seg_mcp/pql/functions``): its ``phrase`` and its
+    ``value_words``/``predicate_words``/``clause_words``, which call back into this class."""
+
+    @staticmethod
+    def phrase(name: str) -> str:
+        """The phrase of the function ``name`` ("total" for ``sum``), or its name in words."""
+        fn = DEFINITIONS.get(name)
+        return fn.phrase if fn is not None and fn.phrase else words(name)
+
+    @staticmethod
+    def code(node: a.Node) -> str:
+        """The node's PQL in backquotes: what has no phrase reads as written."""
+        return _code(node)
 
     # -- values ------------------------------------------------------------------------------
 
@@ -100,7 +106,7 @@ class _Words:
                 return "true" if node.value else "false"
             return to_pql_text(node)
         if isinstance(node, a.FieldLookup):
-            base, names = a.field_path(node)
+            base, names = field_path(node)
             if names and not isinstance(base, a.FnApply | a.Lambda | a.Select):
                 return self.path(names)
         if isinstance(node, a.ListLiteral):
@@ -121,28 +127,17 @@ class _Words:
         return " ".join(words(n) for n in names)
 
     def function_value(self, node: a.FnApply) -> str:
-        name, args = node.name, node.args
-        fn = FUNCTIONS.get(name)
-        parts = [x.value for x in args if isinstance(x, a.Literal) and type(x.value) is int]
-        if name == "date" and len(parts) == len(args) == 3:
-            return f"{parts[0]}-{parts[1]:02d}-{parts[2]:02d}"
-        if fn is not None and not fn.params and fn.receiver is None:
+        fn = DEFINITIONS.get(node.name)
+        if fn is None:
+            return _code(node)
+        if fn.value_words is not None:
+            worded = fn.value_words(self, node)
+            if worded is not None:
+                return worded
+        if not fn.is_operator and not fn.params and fn.receiver is None:
             return fn.phrase or _code(node)
-        if name == "count" and args and len(args) == 1:
-            return f"the number of {self.collection(args[0])}"
-        if name in ("sum", "average", "min", "max", "count") and len(args) == 2:
-            inner = args[1].body if isinstance(args[1], a.Lambda) else args[1]
-            what = "number" if name == "count" else fn.phrase if fn else name
-            of = "" if name == "count" else f" {self.value(inner)} of"
-            if name == "count":
-                return f"the number of {self.collection(args[0])} where {self.clause_body(inner)}"
-            return f"the {what}{of} {self.collection(args[0])}"
-        if name in ("sum", "average", "min", "max") and len(args) == 1 and fn:
-            return f"the {fn.phrase} of {self.collection(args[0])}"
-        if fn is not None and fn.receiver is not None and args and not fn.params and fn.phrase:
-            return f"the {fn.phrase} {self.value(args[0])}"
-        if name in ("+", "-", "*", "/", "%") and len(args) == 2:
-            return f"{self.value(args[0])} {name} {self.value(args[1])}"
+        if fn.receiver is not None and node.args and not fn.params and fn.phrase:
+            return f"the {fn.phrase} {self.value(node.args[0])}"
         return _code(node)
 
     def collection(self, node: a.Node) -> str:
@@ -166,14 +161,17 @@ class _Words:
                 return f" {node.name} ".join(self.clause(arg) for arg in node.args)
             if node.name == "not" and node.args:
                 return self.negated(node.args[0])
-            if node.name == "inSegment" and node.args:
-                return f"who are in the audience {self.value(node.args[0])}"
+            fn = DEFINITIONS.get(node.name)
+            if fn is not None and fn.clause_words is not None:
+                worded = fn.clause_words(self, node)
+                if worded is not None:
+                    return worded
         event = self.event_clause(node)
         if event is not None:
             return "who " + event
         subject = self.subject(node)
         if isinstance(subject, a.FieldLookup):
-            if isinstance(a.field_path(subject)[0], a.XEvent):
+            if isinstance(field_path(subject)[0], a.XEvent):
                 return f"who had an event whose {self.value(subject)} {self.predicate(node)}"
             return f"whose {self.value(subject)} {self.predicate(node)}"
         return f"for whom {self.clause_body(node)}"
@@ -224,23 +222,14 @@ class _Words:
         if isinstance(node, a.FieldLookup):
             return "is set"
         assert isinstance(node, a.FnApply)
-        name, args = node.name, node.args
+        args = node.args
+        fn = DEFINITIONS.get(node.name)
+        if fn is not None and fn.predicate_words is not None:
+            worded = fn.predicate_words(self, node)
+            if worded is not None:
+                return worded
         rest = [self.value(x) for x in args[1:]]
-        if name in ("=", "!=") and rest and isinstance(args[1], a.FieldLookup):
-            return f"{'is the same as' if name == '=' else 'differs from'} {rest[0]}"
-        if name in _COMPARE and rest:
-            return f"{_COMPARE[name]} {rest[0]}"
-        if name in ("in", "notIn") and rest:
-            many = "one of" if name == "in" else "none of"
-            return (
-                f"is {many} {rest[0]}"
-                if isinstance(args[1], a.ListLiteral)
-                else (f"is {'' if name == 'in' else 'not '}in {rest[0]}")
-            )
-        if name == "like" and rest:
-            return f"matches the pattern {rest[0]}"
-        fn = FUNCTIONS.get(name)
-        phrase = fn.phrase if fn and fn.phrase else words(name)
+        phrase = self.phrase(node.name)
         if len(args) == 3 and isinstance(args[2], a.Literal) and args[2].value is False:
             return f"{phrase} {rest[0]} (ignoring case)"
         return f"{phrase} {', '.join(rest)}".rstrip()
@@ -341,17 +330,18 @@ class _Words:
         return f"on {anchor}"
 
     def anchor(self, node: a.Node) -> str:
-        base, names = a.field_path(node)
+        base, names = field_path(node)
         if isinstance(base, a.VarRef):
             return f"{base.name}'s {self.path(names)}" if names else base.name
         return self.value(node)
 
 
-_PREDICATES = (
-    frozenset(_COMPARE)
-    | {"in", "notIn", "like", "matches"}
-    | {fn.name for fn in FUNCTIONS.values() if fn.receiver == "string" or fn.returns == "boolean"}
+_PREDICATES = frozenset(
+    name
+    for name, fn in DEFINITIONS.items()
+    if not fn.connective and (fn.receiver == "string" or fn.returns == "boolean")
 )
+"""Functions whose first argument is what a condition is about (its subject)."""
 
 
 def _event_type(node: a.Node) -> str | None:
@@ -370,5 +360,5 @@ def _event_type(node: a.Node) -> str | None:
 
 
 def _own_time(subject: a.Node) -> bool:
-    base, _ = a.field_path(subject)
+    base, _ = field_path(subject)
     return isinstance(base, a.VarRef | a.ContextRef)

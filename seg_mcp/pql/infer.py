@@ -10,8 +10,8 @@ from collections.abc import Callable
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.catalog import FieldCatalog, FieldRoot
 from seg_mcp.pql.diagnostics import Diagnostic
-from seg_mcp.pql.fnrules import RULES
-from seg_mcp.pql.functions import FUNCTIONS, Kind
+from seg_mcp.pql.fndef import FunctionDef
+from seg_mcp.pql.functions import DEFINITIONS
 from seg_mcp.pql.ptypes import (
     ANY,
     BOOLEAN,
@@ -23,12 +23,12 @@ from seg_mcp.pql.ptypes import (
     STRING,
     TEMPORAL,
     TIMESTAMP,
+    Kind,
     PType,
     array_of,
     field_table,
-    subject,
-    text_of,
 )
+from seg_mcp.pql.typewords import subject, text_of
 
 __all__ = ["EVENT", "PROFILE", "Inference"]
 
@@ -95,6 +95,16 @@ class Inference:
 
     def warn(self, span: a.Span, message: str, code: str, **kw: object) -> None:
         self.error(span, message, code, severity="warning", **kw)
+
+    @staticmethod
+    def text(node: a.Node) -> str:
+        """The expression's source-like text, for a message."""
+        return text_of(node)
+
+    @staticmethod
+    def subject(node: a.Node, value: PType) -> str:
+        """``"`person.name` is a string field (XDM string)"``, for a message."""
+        return subject(node, value)
 
     def bind(self, name: str, value: PType) -> None:
         self.variables.append((name, value))
@@ -400,17 +410,16 @@ class Inference:
     # -- functions -------------------------------------------------------------------------
 
     def apply(self, node: a.FnApply) -> PType:
-        self.arity(node)
-        rule = RULES.get(node.name)
-        if rule is not None:
-            return rule(self, node)
+        definition = DEFINITIONS.get(node.name)
+        if definition is not None:
+            self.arity(node, definition)
+            return definition.types(self, node)
         for arg in node.args:
             self.expr(arg)
         return ANY
 
-    def arity(self, node: a.FnApply) -> None:
-        fn = FUNCTIONS.get(node.name)
-        if fn is None:
+    def arity(self, node: a.FnApply, fn: FunctionDef) -> None:
+        if fn.is_operator:
             return
         given = len(node.args) - (1 if fn.is_method else 0)
         if fn.is_method and not node.args:

@@ -20,6 +20,7 @@ from lark import Lark, Token, Tree
 
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
+from seg_mcp.pql.functions import ELEMENT_ARGUMENT
 from seg_mcp.pql.names import function_problem
 
 __all__ = [
@@ -322,7 +323,7 @@ class _Builder:
         name = str(token)
         raw = node.children[2]
         raw_args = raw.children if isinstance(raw, Tree) else []
-        scoped = a.ELEMENT_SCOPED_ARGUMENT.get(name)
+        scoped = ELEMENT_ARGUMENT.get(name)
         args: list[a.Expr] = [receiver]
         for index, arg in enumerate(raw_args, start=1):
             if index == scoped and not (isinstance(arg, Tree) and arg.data == "lambda_expr"):

@@ -12,7 +12,7 @@ import math
 import re
 
 from seg_mcp.pql import ast as a
-from seg_mcp.pql.functions import METHOD_NAMES
+from seg_mcp.pql.functions import ELEMENT_ARGUMENT, METHOD_NAMES
 
 __all__ = ["PrintError", "canonical_form", "plural_unit", "to_pql_text"]
 
@@ -258,7 +258,7 @@ class _Printer:
 
     def method_args(self, node: a.FnApply) -> str:
         rest = node.args[1:]
-        scoped = a.ELEMENT_SCOPED_ARGUMENT.get(node.name)
+        scoped = ELEMENT_ARGUMENT.get(node.name)
         parts: list[str] = []
         for index, arg in enumerate(rest, start=1):
             last = index == len(rest)

@@ -14,12 +14,22 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from seg_mcp.pql import ast as a
 from seg_mcp.pql.catalog import NUMERIC_TYPES, TEMPORAL_TYPES, FieldCatalog, FieldInfo, FieldRoot
-from seg_mcp.pql.functions import Kind
-from seg_mcp.pql.printer import to_pql_text
 
-__all__ = ["ANY", "BOOLEAN", "NUMBER", "STRING", "TIMESTAMP", "PType", "array_of", "field_table"]
+__all__ = [
+    "ANY",
+    "BOOLEAN",
+    "NUMBER",
+    "STRING",
+    "TIMESTAMP",
+    "Kind",
+    "PType",
+    "array_of",
+    "field_table",
+]
+
+Kind = t.Literal["string", "number", "boolean", "timestamp", "object", "array", "map", "any"]
+"""The coarse kinds of PQL values (what the checker can tell apart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +135,3 @@ KIND_WORDS: dict[str, str] = {
     "map": "a map",
 }
 OCCURS_HINT = "occurs tests when a timestamp lies; compare other values with = < >"
-
-
-def subject(node: a.Node, value: PType) -> str:
-    """``"`person.name` is a string field (XDM string)"``, ``"`"a"` is a string"``."""
-    info = value.info
-    if info is not None:
-        return f"`{text_of(node)}` is {value.words()} field (XDM {info.describe_type()})"
-    return f"`{text_of(node)}` is {value.words()}"
-
-
-def text_of(node: a.Node) -> str:
-    """The source-like text of an expression for a message. Paths rooted at the current element
-    of a filter print as written (``SKU``, ``^.person.name``)."""
-    try:
-        return to_pql_text(node)
-    except Exception:  # a fragment whose text depends on its scope (a bare element path)
-        base, names = a.field_path(node)
-        if isinstance(base, a.ContextRef):
-            ups = "^" * base.levels_up
-            return ".".join(([ups] if ups else []) + list(names)) or "the current item"
-        return "this value"

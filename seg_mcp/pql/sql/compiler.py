@@ -1,8 +1,9 @@
-"""The expression compiler: PQL AST nodes to :class:`Val`/:class:`Rel` in a :class:`Scope`.
+"""The expression compiler: PQL AST nodes to :class:`SqlValue`/:class:`Relation` in a
+:class:`Scope`.
 
-This module holds the dispatch, scopes, field access, boolean coercion and type coercion; the
-function catalogue is in ``functions.py``, arrays/events in ``arrays.py``, ``occurs`` in
-``timewindow.py`` and ``chain()`` in ``chain.py``.
+This module holds the dispatch, scopes, field access, boolean coercion and type coercion; each
+function's SQL is in its declaration (``seg_mcp/pql/functions/``), arrays/events in
+``arrays.py``, ``occurs`` in ``timewindow.py`` and ``chain()`` in ``chain.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from seg_mcp.pql import ast as a
-from seg_mcp.pql.sql import arrays, chain, functions, timewindow
+from seg_mcp.pql import functions as registry
+from seg_mcp.pql.sql import arrays, chain, timewindow
 from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
 from seg_mcp.pql.sql.types import (
     BOOLEAN,
@@ -30,8 +32,9 @@ from seg_mcp.pql.sql.types import (
 )
 from seg_mcp.pql.sql.values import (
     PROFILE_ALIAS,
-    Rel,
-    Val,
+    Compiled,
+    Relation,
+    SqlValue,
     call,
     coalesce_false,
     ident,
@@ -45,8 +48,6 @@ from seg_mcp.pql.sql.values import (
 
 __all__ = ["PROFILE_ALIAS", "Compiler", "Scope"]
 
-Value = Val | Rel
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -54,14 +55,14 @@ class Scope:
     (the profile first; ``ContextRef(n)`` is ``items[-1 - n]``), ``vars`` the bound variables,
     ``chain_times`` the timestamps of the chain steps matched so far (by label)."""
 
-    items: tuple[Val, ...]
-    vars: Mapping[str, Value] = field(default_factory=dict)
+    items: tuple[SqlValue, ...]
+    vars: Mapping[str, Compiled] = field(default_factory=dict)
     chain_times: Mapping[str, exp.Expr] = field(default_factory=dict)
 
-    def push(self, item: Val) -> Scope:
+    def push(self, item: SqlValue) -> Scope:
         return replace(self, items=(*self.items, item))
 
-    def bind(self, name: str, value: Value) -> Scope:
+    def bind(self, name: str, value: Compiled) -> Scope:
         return replace(self, vars={**self.vars, name: value})
 
     def bind_time(self, label: str, when: exp.Expr) -> Scope:
@@ -78,8 +79,8 @@ class Compiler:
 
     # -- entry ---------------------------------------------------------------------------
 
-    def profile(self) -> Val:
-        return Val(
+    def profile(self) -> SqlValue:
+        return SqlValue(
             exp.column(PROFILE_ALIAS, quoted=True), self.layout.profile, False, row=PROFILE_ALIAS
         )
 
@@ -128,29 +129,29 @@ class Compiler:
 
     # -- dispatch ------------------------------------------------------------------------
 
-    def value(self, node: a.Node, scope: Scope) -> Value:
+    def value(self, node: a.Node, scope: Scope) -> Compiled:
         handler = _HANDLERS.get(type(node))
         if handler is None:
             raise UnsupportedQuery(_describe(node), node)
         return handler(self, node, scope)
 
-    def val(self, node: a.Node, scope: Scope) -> Val:
+    def val(self, node: a.Node, scope: Scope) -> SqlValue:
         """A node that must be a single value (not an array of events or items)."""
         result = self.value(node, scope)
-        if isinstance(result, Rel):
+        if isinstance(result, Relation):
             raise cannot("an array used where one value is expected", node)
         return result
 
-    def test(self, node: a.Node, scope: Scope) -> Val:
+    def test(self, node: a.Node, scope: Scope) -> SqlValue:
         """A node in a boolean position."""
         return self.truth(self.value(node, scope))
 
     # -- booleans ------------------------------------------------------------------------
 
-    def truth(self, value: Value) -> Val:
+    def truth(self, value: Compiled) -> SqlValue:
         """Coerce to a condition: an array is true iff non-empty, an object iff defined, a
         boolean iff true, anything else iff defined."""
-        if isinstance(value, Rel):
+        if isinstance(value, Relation):
             return arrays.non_empty(value)
         if value.predicate:
             return value
@@ -167,20 +168,20 @@ class Compiler:
         return pred(exp.Not(this=exp.Is(this=value.sql, expression=exp.Null())), nullable=False)
 
     @staticmethod
-    def as_value(value: Val) -> Val:
+    def as_value(value: SqlValue) -> SqlValue:
         """A condition used as a value is never NULL (false instead)."""
         if value.predicate and value.nullable:
             return replace(value, sql=coalesce_false(value.sql), nullable=False)
         return value
 
     @staticmethod
-    def negate(value: Val) -> Val:
+    def negate(value: SqlValue) -> SqlValue:
         inner = coalesce_false(value.sql) if value.nullable else value.sql
         return pred(exp.Not(this=exp.Paren(this=inner)), nullable=False)
 
     # -- arrays --------------------------------------------------------------------------
 
-    def events(self, owner: exp.Expr | None = None) -> Rel:
+    def events(self, owner: exp.Expr | None = None) -> Relation:
         """The profile's events; ``owner`` is the profile id to link them to (default: the
         profile row's; a chain links later steps to the first step's event)."""
         alias = self.alias("e")
@@ -188,13 +189,13 @@ class Compiler:
         if owner is None:
             owner = exp.column(layout.profile_id, table=PROFILE_ALIAS, quoted=True)
         inner = exp.column(layout.event_profile, table=alias, quoted=True)
-        row = Val(exp.column(alias, quoted=True), layout.event, False, row=alias)
+        row = SqlValue(exp.column(alias, quoted=True), layout.event, False, row=alias)
         order = exp.Ordered(this=exp.column("timestamp", table=alias, quoted=True))
-        return Rel((table(layout.events, alias),), (), row, (order,), link=(owner, inner))
+        return Relation((table(layout.events, alias),), (), row, (order,), link=(owner, inner))
 
-    def to_rel(self, value: Value, node: a.Node) -> Rel:
+    def to_rel(self, value: Compiled, node: a.Node) -> Relation:
         """The elements of an array value (a SQL list is unnested)."""
-        if isinstance(value, Rel):
+        if isinstance(value, Relation):
             return value
         kind = value.type.kind
         if kind not in ("list", "null"):
@@ -205,44 +206,44 @@ class Compiler:
         while item.kind == "list":  # an array of arrays: its items are the inner items
             source = call("flatten", source)
             item = item.item or NULL
-        elem = Val(exp.column("v", table=alias, quoted=True), item)
-        return Rel((unnest(source, alias),), (), elem)
+        elem = SqlValue(exp.column("v", table=alias, quoted=True), item)
+        return Relation((unnest(source, alias),), (), elem)
 
     # -- fields --------------------------------------------------------------------------
 
-    def field(self, base: Value, name: str, node: a.Node) -> Value:
-        if isinstance(base, Rel):
+    def field(self, base: Compiled, name: str, node: a.Node) -> Compiled:
+        if isinstance(base, Relation):
             return self.project(base, name, node)
         if base.row is not None:
             ftype = base.type.field(name)
             if ftype is None:
-                return Val(typed_null(NULL), NULL)
-            return Val(exp.column(name, table=base.row, quoted=True), ftype)
+                return SqlValue(typed_null(NULL), NULL)
+            return SqlValue(exp.column(name, table=base.row, quoted=True), ftype)
         kind = base.type.kind
         if kind == "struct":
             ftype = base.type.field(name)
             if ftype is None:
-                return Val(typed_null(NULL), NULL)
+                return SqlValue(typed_null(NULL), NULL)
             if isinstance(base.sql, exp.Column | exp.Dot):
                 sql: exp.Expr = exp.Dot(this=base.sql, expression=ident(name))
             else:
                 sql = exp.Anonymous(
                     this="struct_extract", expressions=[base.sql, exp.Literal.string(name)]
                 )
-            return Val(sql, ftype)
+            return SqlValue(sql, ftype)
         if kind == "list":
             return self.project(self.to_rel(base, node), name, node)
         if kind == "null":
-            return Val(typed_null(NULL), NULL)
+            return SqlValue(typed_null(NULL), NULL)
         if kind == "map":
             raise cannot(f'reading field "{name}" of a map (use .get("{name}"))', node)
         raise cannot(f'reading field "{name}" of {base.type.describe()}', node)
 
-    def project(self, rel: Rel, name: str, node: a.Node) -> Rel:
+    def project(self, rel: Relation, name: str, node: a.Node) -> Relation:
         """``array.name``: the non-null values of ``name`` over the elements (flattened when
         they are arrays themselves)."""
         inner = self.field(rel.elem, name, node)
-        if isinstance(inner, Rel):
+        if isinstance(inner, Relation):
             return merge(rel, inner)
         if inner.type.kind == "list":
             return merge(rel, self.to_rel(inner, node))
@@ -253,7 +254,9 @@ class Compiler:
 
     # -- coercion ------------------------------------------------------------------------
 
-    def coerce_pair(self, left: Val, right: Val, node: a.Node) -> tuple[Val, Val]:
+    def coerce_pair(
+        self, left: SqlValue, right: SqlValue, node: a.Node
+    ) -> tuple[SqlValue, SqlValue]:
         """Make two scalars comparable: text meeting a number, boolean or time is cast (TRY_CAST:
         text that is not one compares false)."""
         left, right = self.as_value(left), self.as_value(right)
@@ -271,13 +274,13 @@ class Compiler:
         raise cannot(f"comparing {left.type.describe()} with {right.type.describe()}", node)
 
     @staticmethod
-    def cast(value: Val, to: SqlType) -> Val:
+    def cast(value: SqlValue, to: SqlType) -> SqlValue:
         if value.type.kind == to.kind:
             return value
         target = exp.DataType.build(SQL_NAMES[to.kind])
-        return Val(exp.TryCast(this=value.sql, to=target), to)
+        return SqlValue(exp.TryCast(this=value.sql, to=target), to)
 
-    def numeric(self, value: Val, node: a.Node) -> Val:
+    def numeric(self, value: SqlValue, node: a.Node) -> SqlValue:
         value = self.as_value(value)
         if value.type.is_numeric or value.type.kind in ("null", "other"):
             return value
@@ -285,12 +288,12 @@ class Compiler:
             return self.cast(value, DOUBLE)
         raise cannot(f"arithmetic on {value.type.describe()}", node)
 
-    def text(self, value: Val, node: a.Node) -> Val:
+    def text(self, value: SqlValue, node: a.Node) -> SqlValue:
         value = self.as_value(value)
         if value.type.kind in ("string", "null", "other"):
             return value
         if value.type.is_scalar:
-            return Val(exp.cast(value.sql, "VARCHAR"), STRING, value.nullable)
+            return SqlValue(exp.cast(value.sql, "VARCHAR"), STRING, value.nullable)
         raise cannot(f"{value.type.describe()} used as text", node)
 
 
@@ -298,15 +301,15 @@ class Compiler:
 # Node handlers
 
 
-def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Value:
+def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Compiled:
     value = node.value
     if node.literal_type == "String":
-        return Val(exp.Literal.string(str(value)), STRING, False)
+        return SqlValue(exp.Literal.string(str(value)), STRING, False)
     if node.literal_type == "Boolean":
-        return Val(exp.Boolean(this=bool(value)), BOOLEAN, False)
+        return SqlValue(exp.Boolean(this=bool(value)), BOOLEAN, False)
     if node.literal_type == "Integer":
-        return Val(_number(int(value)), INTEGER, False)
-    return Val(_number(float(value)), DOUBLE, False)
+        return SqlValue(_number(int(value)), INTEGER, False)
+    return SqlValue(_number(float(value)), DOUBLE, False)
 
 
 def _number(value: int | float) -> exp.Expr:
@@ -315,7 +318,7 @@ def _number(value: int | float) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Value:
+def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Compiled:
     items = [c.as_value(c.val(item, scope)) for item in node.items]
     kinds = {item.type.kind for item in items} - {"null"}
     if not kinds:
@@ -327,43 +330,52 @@ def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Value:
     else:
         raise cannot("a list mixing " + " and ".join(sorted(kinds)), node)
     sql = exp.Array(expressions=[item.sql for item in items])
-    return Val(sql, list_of(item_type), False)
+    return SqlValue(sql, list_of(item_type), False)
 
 
-def _param(c: Compiler, node: a.ParameterReference, scope: Scope) -> Value:
+def _param(c: Compiler, node: a.ParameterReference, scope: Scope) -> Compiled:
     if node.position != 1:
         raise UnsupportedQuery(f"the parameter ${node.position} (only $1, the profile)", node)
     return scope.items[0]
 
 
-def _context(c: Compiler, node: a.ContextRef, scope: Scope) -> Value:
+def _context(c: Compiler, node: a.ContextRef, scope: Scope) -> Compiled:
     if node.levels_up >= len(scope.items):
         raise cannot("^ climbs above the profile", node)
     return scope.items[-1 - node.levels_up]
 
 
-def _xevent(c: Compiler, node: a.XEvent, scope: Scope) -> Value:
+def _xevent(c: Compiler, node: a.XEvent, scope: Scope) -> Compiled:
     return c.events()
 
 
-def _var(c: Compiler, node: a.VarRef, scope: Scope) -> Value:
+def _var(c: Compiler, node: a.VarRef, scope: Scope) -> Compiled:
     bound = scope.vars.get(node.name)
     if bound is None:
         raise cannot(f"the variable {node.name} is not bound here", node)
     return bound
 
 
-def _field(c: Compiler, node: a.FieldLookup, scope: Scope) -> Value:
+def _field(c: Compiler, node: a.FieldLookup, scope: Scope) -> Compiled:
     return c.field(c.value(node.object, scope), node.field_name, node)
 
 
-def _let(c: Compiler, node: a.Let, scope: Scope) -> Value:
+def _let(c: Compiler, node: a.Let, scope: Scope) -> Compiled:
     return c.value(node.body, scope.bind(node.name, c.value(node.value, scope)))
 
 
-def _time_literal(c: Compiler, node: a.TimeLiteral, scope: Scope) -> Value:
+def _time_literal(c: Compiler, node: a.TimeLiteral, scope: Scope) -> Compiled:
     start, _end = timewindow.literal_interval(node.name, c.now)
-    return Val(timewindow.timestamp_literal(start), timewindow.TIMESTAMP_TYPE, False)
+    return SqlValue(timewindow.timestamp_literal(start), timewindow.TIMESTAMP_TYPE, False)
+
+
+def _apply(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    """An operator, function or method: the SQL its declaration gives (``seg_mcp/pql/functions``;
+    the registry is read at call time: it imports this package's building blocks)."""
+    definition = registry.DEFINITIONS.get(node.name)
+    if definition is None or definition.sql is None:
+        raise UnsupportedQuery(f"the function {node.name}()", node)
+    return definition.sql(c, node, scope)
 
 
 def _describe(node: a.Node) -> str:
@@ -375,7 +387,7 @@ def _describe(node: a.Node) -> str:
     return names.get(type(node), type(node).__name__)
 
 
-_HANDLERS: dict[type, t.Callable[[Compiler, t.Any, Scope], Value]] = {
+_HANDLERS: dict[type, t.Callable[[Compiler, t.Any, Scope], Compiled]] = {
     a.Literal: _literal,
     a.ListLiteral: _list,
     a.ParameterReference: _param,
@@ -385,7 +397,7 @@ _HANDLERS: dict[type, t.Callable[[Compiler, t.Any, Scope], Value]] = {
     a.FieldLookup: _field,
     a.Let: _let,
     a.TimeLiteral: _time_literal,
-    a.FnApply: functions.apply,
+    a.FnApply: _apply,
     a.Select: arrays.select,
     a.Quantifier: arrays.quantifier,
     a.Aggregate: arrays.aggregate,

@@ -20,7 +20,7 @@ from sqlglot import exp
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
 from seg_mcp.pql.sql.types import TIMESTAMP, SqlType
-from seg_mcp.pql.sql.values import Rel, Val, call, conj, exists, pred
+from seg_mcp.pql.sql.values import Relation, SqlValue, call, conj, exists, pred
 
 if t.TYPE_CHECKING:
     from seg_mcp.pql.sql.compiler import Compiler, Scope
@@ -286,7 +286,7 @@ def window(c: Compiler, ts: exp.Expr, w: a.TimeWindow, scope: Scope) -> exp.Expr
     return conds[op]()
 
 
-def timestamp_of(c: Compiler, value: Val, node: a.Node) -> exp.Expr | None:
+def timestamp_of(c: Compiler, value: SqlValue, node: a.Node) -> exp.Expr | None:
     """The SQL timestamp of a value used as an ``occurs`` subject (None: never in a window)."""
     kind = value.type.kind
     if kind in ("timestamp", "date", "other"):
@@ -298,11 +298,11 @@ def timestamp_of(c: Compiler, value: Val, node: a.Node) -> exp.Expr | None:
     raise cannot(f"{value.type.describe()} used as a timestamp in occurs", node)
 
 
-def occurs(c: Compiler, node: a.Occurs, scope: Scope) -> Val | Rel:
+def occurs(c: Compiler, node: a.Occurs, scope: Scope) -> SqlValue | Relation:
     subject = c.value(node.subject, scope)
-    if isinstance(subject, Val) and subject.type.kind == "list":
+    if isinstance(subject, SqlValue) and subject.type.kind == "list":
         subject = c.to_rel(subject, node.subject)
-    if isinstance(subject, Rel):
+    if isinstance(subject, Relation):
         ts = timestamp_of(c, subject.elem, node.subject)
         if ts is None:
             return pred(exp.false(), nullable=False)

@@ -1,8 +1,8 @@
 """The two shapes a compiled PQL expression takes, and the SQL building blocks around them.
 
-* :class:`Val`: one SQL expression per profile (or per element, inside a scope): a scalar, a
+* :class:`SqlValue`: one SQL expression per profile (or per element, inside a scope): a scalar, a
   struct, a SQL list, a map, or a *row* of a table (the profile, an event).
-* :class:`Rel`: a PQL array whose elements are rows of a relation: ``xEvent`` (the profile's
+* :class:`Relation`: a PQL array whose elements are rows of a relation: ``xEvent`` (the profile's
   events), a SQL list unnested, and everything derived from them (bracket filters, projections
   ``xEvent.commerce.order``, ``select`` declarations). It is a FROM list, WHERE conditions and the
   element; it becomes SQL only inside ``EXISTS (...)`` or a scalar subquery, correlated with the
@@ -25,8 +25,9 @@ from seg_mcp.pql.sql.types import BOOLEAN, SQL_NAMES, SqlType, TableName
 
 __all__ = [
     "PROFILE_ALIAS",
-    "Rel",
-    "Val",
+    "Compiled",
+    "Relation",
+    "SqlValue",
     "call",
     "coalesce_false",
     "conj",
@@ -46,7 +47,7 @@ PROFILE_ALIAS = "p#"
 
 
 @dataclass(frozen=True, slots=True)
-class Val:
+class SqlValue:
     """A SQL value. ``row`` is set for a table row (its fields are the alias' columns, ``sql`` is
     the alias as a struct value). ``nullable``: the SQL may yield NULL. ``predicate``: a computed
     condition, whose NULL means false."""
@@ -59,7 +60,7 @@ class Val:
 
 
 @dataclass(frozen=True, slots=True)
-class Rel:
+class Relation:
     """A PQL array as a relation: ``SELECT ... FROM sources WHERE link AND conds``, one element
     per row. ``link`` ``(outer, inner)`` is the join to the enclosing row (``inner = outer``, the
     event's profile column = the profile id), kept apart so ``EXISTS`` can be written as the
@@ -68,11 +69,11 @@ class Rel:
 
     sources: tuple[exp.Expr, ...]
     conds: tuple[exp.Expr, ...]
-    elem: Val
+    elem: SqlValue
     order: tuple[exp.Expr, ...] = ()
     link: tuple[exp.Expr, exp.Expr] | None = None
 
-    def where(self, *conds: exp.Expr) -> Rel:
+    def where(self, *conds: exp.Expr) -> Relation:
         return replace(self, conds=self.conds + tuple(conds))
 
     def link_condition(self) -> tuple[exp.Expr, ...]:
@@ -99,6 +100,9 @@ class Rel:
             query = query.order_by(*self.order, copy=False).limit(first, copy=False)
         return _rename_columns(query, renamed) if renamed else query
 
+
+Compiled = SqlValue | Relation
+"""What compiling a PQL expression gives: one value per row, or an array as a relation."""
 
 E = t.TypeVar("E", bound=exp.Expr)
 Renames = dict[str, tuple[str, str]]
@@ -184,12 +188,12 @@ def coalesce_false(sql: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=sql, expressions=[exp.false()])
 
 
-def pred(sql: exp.Expr, *, nullable: bool = True) -> Val:
+def pred(sql: exp.Expr, *, nullable: bool = True) -> SqlValue:
     """A computed condition."""
-    return Val(sql, BOOLEAN, nullable=nullable, predicate=True)
+    return SqlValue(sql, BOOLEAN, nullable=nullable, predicate=True)
 
 
-def exists(rel: Rel) -> Val:
+def exists(rel: Relation) -> SqlValue:
     """``EXISTS (...)``; for a linked relation ``outer IN (SELECT inner ...)``, which DuckDB runs
     as a plain semi-join (NULL when only NULL keys fail to match: a nullable predicate)."""
     per_item = _as_lambda(rel)
@@ -202,7 +206,7 @@ def exists(rel: Rel) -> Val:
     return pred(exp.Exists(this=rel.select(exp.Literal.number(1))), nullable=False)
 
 
-def _as_lambda(rel: Rel) -> exp.Expr | None:
+def _as_lambda(rel: Relation) -> exp.Expr | None:
     """``EXISTS`` over the items of one SQL list as ``len(list_filter(list, LAMBDA x: ...)) > 0``
     when the condition has no subquery (DuckDB refuses subqueries in lambdas): a correlated
     subquery over ``UNNEST`` of a column is planned far worse (seconds on 200k events)."""
@@ -227,8 +231,8 @@ def _as_lambda(rel: Rel) -> exp.Expr | None:
     return exp.GT(this=call("len", kept), expression=exp.Literal.number(0))
 
 
-def scalar_subquery(rel: Rel, column: exp.Expr, type_: SqlType) -> Val:
-    return Val(exp.Subquery(this=rel.select(column)), type_)
+def scalar_subquery(rel: Relation, column: exp.Expr, type_: SqlType) -> SqlValue:
+    return SqlValue(exp.Subquery(this=rel.select(column)), type_)
 
 
 def typed_null(type_: SqlType) -> exp.Expr:
@@ -236,7 +240,7 @@ def typed_null(type_: SqlType) -> exp.Expr:
     return exp.cast(exp.Null(), name) if name else exp.Null()
 
 
-def merge(outer: Rel, inner: Rel) -> Rel:
+def merge(outer: Relation, inner: Relation) -> Relation:
     """``inner`` evaluated per element of ``outer`` (it may refer to ``outer``'s aliases), as one
     flat relation (a lateral join) whose element is ``inner``'s."""
     link = inner.link_condition()
@@ -244,7 +248,7 @@ def merge(outer: Rel, inner: Rel) -> Rel:
         # both belong to the same profile: join them on their own columns (a plain equi-join)
         # rather than each on the profile (a correlation DuckDB plans far worse)
         link = (exp.EQ(this=inner.link[1], expression=outer.link[1]),)
-    return Rel(
+    return Relation(
         outer.sources + inner.sources,
         outer.conds + link + inner.conds,
         inner.elem,
