@@ -14,21 +14,19 @@ from pydantic import Field
 from seg_mcp.aep.models.common import (
     AEPModel,
     BulkGetResponse,
+    ChildrenList,
     DataGovernancePolicy,
     EvaluationInfo,
     Expression,
-    Link,
+    ListPage,
     SandboxRef,
     SchemaRef,
-    bulk_entry,
 )
 
 __all__ = [
     "Audience",
     "AudienceInput",
     "AudienceList",
-    "AudienceListLinks",
-    "AudiencesPage",
     "BulkGetAudiencesResponse",
 ]
 
@@ -102,39 +100,15 @@ class AudienceInput(AEPModel):
     evaluation_info: EvaluationInfo | None = None
 
 
-class AudiencesPage(AEPModel):
-    total_count: int | None = None
-    total_pages: int | None = None
-    sort_field: str | None = None
-    sort: str | None = None
-    page_size: int | None = None
-    limit: int | None = None
-    start: int | None = None
-    #: The `start` value of the next page.
-    next: int | None = None
-
-
-class AudienceListLinks(AEPModel):
-    next: Link | str | None = None  # {} or "" when there is no next page
-
-
-class AudienceList(AEPModel):
-    children: list[Audience] = Field(default_factory=list)
-    page: AudiencesPage | None = Field(default=None, alias="_page")
-    links: AudienceListLinks | None = Field(default=None, alias="_links")
-
+class AudienceList(ChildrenList[Audience]):
     @property
-    def paging(self) -> AudiencesPage | None:
+    def paging(self) -> ListPage | None:
         """`_page`, or `_pages` as the spec's own example spells it."""
         if self.page is not None:
             return self.page
         raw = (self.model_extra or {}).get("_pages")
-        return AudiencesPage.model_validate(raw) if isinstance(raw, dict) else None
+        return ListPage.model_validate(raw) if isinstance(raw, dict) else None
 
 
 class BulkGetAudiencesResponse(BulkGetResponse[Audience]):
     """207: `{"results": {"<id>": Audience | BulkGetError}}`."""
-
-    results: dict[str, bulk_entry(Audience)] = Field(  # type: ignore[valid-type]
-        default_factory=dict
-    )

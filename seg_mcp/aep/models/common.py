@@ -19,6 +19,7 @@ __all__ = [
     "BulkGetError",
     "BulkGetRequest",
     "BulkGetResponse",
+    "ChildrenList",
     "DataGovernancePolicy",
     "ErrorEntry",
     "EvaluationInfo",
@@ -27,12 +28,13 @@ __all__ = [
     "IdRef",
     "JsonPatchOperation",
     "Link",
+    "ListLinks",
+    "ListPage",
     "MergePolicyRef",
     "MessageResponse",
     "Number",
     "SandboxRef",
     "SchemaRef",
-    "bulk_entry",
 ]
 
 Number = int | float
@@ -106,6 +108,31 @@ class Link(AEPModel):
     templated: bool | None = None
 
 
+class ListPage(AEPModel):
+    """Paging information of a list (`_page`, or `page`); each list sends some of these."""
+
+    total_count: int | None = None
+    total_pages: int | None = None
+    sort_field: str | None = None
+    sort: str | None = None
+    page_size: int | None = None
+    limit: int | None = None
+    start: int | None = None
+    count: int | None = None
+    #: Search: 0-based page number; export jobs: the "<creationTimeMs>_<id>" cursor.
+    page_offset: int | str | None = None
+    #: The `start` value of the next page.
+    next: int | str | None = None
+
+
+class ListLinks(AEPModel):
+    """Links of a list (`_links`, or `link`); `next` is `{}` or `""` when there is no next page."""
+
+    next: Link | str | None = None
+    prev: Link | str | None = None
+    page: Link | str | None = None
+
+
 class MessageResponse(AEPModel):
     """`{"status": true, "message": "..."}`, returned by deletes and cancels."""
 
@@ -169,18 +196,24 @@ def _bulk_tag(value: Any) -> str:
 T = TypeVar("T", bound=AEPModel)
 
 
-def bulk_entry(model: type[T]) -> Any:
-    """The type of one value in a bulk-get `results` map: the entity, or a `BulkGetError`."""
-    return Annotated[
-        Annotated[model, Tag("item")] | Annotated[BulkGetError, Tag("error")],
-        Discriminator(_bulk_tag),
-    ]
+class ChildrenList(AEPModel, Generic[T]):
+    """`{"children": [...], "_page": {...}, "_links": {...}}`: audiences, jobs, schedules."""
+
+    children: list[T] = Field(default_factory=list)
+    page: ListPage | None = Field(default=None, alias="_page")
+    links: ListLinks | None = Field(default=None, alias="_links")
 
 
 class BulkGetResponse(AEPModel, Generic[T]):
-    """Helpers shared by the three bulk-get responses (207 Multi-Status)."""
+    """A bulk-get answer (207 Multi-Status): `{"results": {"<id>": T | BulkGetError}}`."""
 
-    results: dict[str, Any] = Field(default_factory=dict)
+    results: dict[
+        str,
+        Annotated[
+            Annotated[T, Tag("item")] | Annotated[BulkGetError, Tag("error")],
+            Discriminator(_bulk_tag),
+        ],
+    ] = Field(default_factory=dict)
 
     def found(self) -> dict[str, T]:
         return {k: v for k, v in self.results.items() if not isinstance(v, BulkGetError)}

@@ -6,7 +6,14 @@ from typing import Any
 
 from pydantic import Field
 
-from seg_mcp.aep.models.common import AEPModel, MergePolicyRef, Number, SchemaRef
+from seg_mcp.aep.models.common import (
+    AEPModel,
+    ListLinks,
+    ListPage,
+    MergePolicyRef,
+    Number,
+    SchemaRef,
+)
 from seg_mcp.aep.models.segment_jobs import JobError, TimeMetric
 
 __all__ = [
@@ -19,10 +26,8 @@ __all__ = [
     "ExportFilter",
     "ExportJob",
     "ExportJobList",
-    "ExportJobListLink",
     "ExportJobMetrics",
     "ExportJobStatus",
-    "ExportJobsPage",
     "ExportSegmentFilter",
     "QualificationTime",
 ]
@@ -121,19 +126,9 @@ class ExportJob(AEPModel):
     request_id: str | None = None
 
 
-class ExportJobsPage(AEPModel):
-    sort_field: str | None = None
-    sort: str | None = None
-    #: Cursor: "<creationTimeMs>_<id>".
-    page_offset: str | None = None
-    page_size: int | None = None
-
-
-class ExportJobListLink(AEPModel):
-    next: str | None = None  # "" when there are no more pages
-
-
 class ExportJobList(AEPModel):
+    """`{"records": [...], "page": {...}, "link": {"next": "<url with offset>"}}`."""
+
     records: list[ExportJob] = Field(default_factory=list)
-    page: ExportJobsPage | None = None
-    link: ExportJobListLink | None = None
+    page: ListPage | None = None
+    link: ListLinks | None = None

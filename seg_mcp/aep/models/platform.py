@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from seg_mcp.aep.models.common import AEPModel, Link
+from seg_mcp.aep.models.common import AEPModel, ListLinks, ListPage
 
-__all__ = ["Sandbox", "SandboxList", "SandboxListLinks", "SandboxesPage"]
+__all__ = ["Sandbox", "SandboxList"]
 
 
 class Sandbox(AEPModel):
@@ -34,18 +34,7 @@ class Sandbox(AEPModel):
         return self.type == "production"
 
 
-class SandboxesPage(AEPModel):
-    limit: int | None = None
-    count: int | None = None
-
-
-class SandboxListLinks(AEPModel):
-    next: Link | None = None
-    prev: Link | None = None
-    page: Link | None = None
-
-
 class SandboxList(AEPModel):
     sandboxes: list[Sandbox] = Field(default_factory=list)
-    page: SandboxesPage | None = Field(default=None, alias="_page")
-    links: SandboxListLinks | None = Field(default=None, alias="_links")
+    page: ListPage | None = Field(default=None, alias="_page")
+    links: ListLinks | None = Field(default=None, alias="_links")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from seg_mcp.aep.models.common import AEPModel, Link, SandboxRef
+from seg_mcp.aep.models.common import AEPModel, ChildrenList, SandboxRef
 
 __all__ = [
     "Schedule",
     "ScheduleInput",
     "ScheduleList",
-    "ScheduleListLinks",
     "ScheduleProperties",
-    "SchedulesPage",
 ]
 
 
@@ -48,18 +44,5 @@ class Schedule(AEPModel):
     update_epoch: int | None = None
 
 
-class SchedulesPage(AEPModel):
-    total_count: int | None = None
-    page_size: int | None = None
-    #: The `start` value of the next page.
-    next: int | str | None = None
-
-
-class ScheduleListLinks(AEPModel):
-    next: Link | str | None = None
-
-
-class ScheduleList(AEPModel):
-    children: list[Schedule] = Field(default_factory=list)
-    page: SchedulesPage | None = Field(default=None, alias="_page")
-    links: ScheduleListLinks | None = Field(default=None, alias="_links")
+class ScheduleList(ChildrenList[Schedule]):
+    """`{"children": [...], "_page": {...}, "_links": {"next": ...}}`."""

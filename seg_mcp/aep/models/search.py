@@ -6,14 +6,13 @@ from typing import Any
 
 from pydantic import Field
 
-from seg_mcp.aep.models.common import AEPModel, Number
+from seg_mcp.aep.models.common import AEPModel, ListPage, Number
 
 __all__ = [
     "SearchEntity",
     "SearchEntityList",
     "SearchNamespace",
     "SearchNamespaceList",
-    "SearchPage",
     "SearchStatus",
     "TaxonomyEntry",
     "TaxonomyResult",
@@ -47,18 +46,11 @@ class SearchEntity(AEPModel):
     base64_encoded_source_id: str | None = Field(default=None, alias="base64EncodedSourceId")
 
 
-class SearchPage(AEPModel):
-    total_count: int | None = None
-    total_pages: int | None = None
-    page_offset: int | None = None  # 0-based page number
-    page_size: int | None = None
-
-
 class SearchEntityList(AEPModel):
     """Folders first, then segments."""
 
     entities: list[SearchEntity] = Field(default_factory=list)
-    page: SearchPage | None = None
+    page: ListPage | None = None
     status: SearchStatus | None = None
 
 

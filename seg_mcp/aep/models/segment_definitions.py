@@ -12,9 +12,9 @@ from seg_mcp.aep.models.common import (
     DataGovernancePolicy,
     EvaluationInfo,
     Expression,
+    ListPage,
     SandboxRef,
     SchemaRef,
-    bulk_entry,
 )
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "SegmentDefinition",
     "SegmentDefinitionInput",
     "SegmentDefinitionList",
-    "SegmentDefinitionsPage",
 ]
 
 
@@ -75,15 +74,6 @@ class SegmentConversionRequest(AEPModel):
     ttl_in_days: int | None = None
 
 
-class SegmentDefinitionsPage(AEPModel):
-    total_count: int | None = None
-    total_pages: int | None = None
-    sort_field: str | None = None
-    sort: str | None = None
-    page_size: int | None = None
-    limit: int | None = None
-
-
 class SegmentDefinitionList(AEPModel):
     """`{"segments": [...], "page": {...}, "link": {}}` (the documented envelope).
 
@@ -92,7 +82,7 @@ class SegmentDefinitionList(AEPModel):
     """
 
     segments: list[SegmentDefinition] = Field(default_factory=list)
-    page: SegmentDefinitionsPage | None = None
+    page: ListPage | None = None
     link: dict[str, Any] | None = None
 
     @model_validator(mode="before")
@@ -109,7 +99,3 @@ class SegmentDefinitionList(AEPModel):
 
 class BulkGetSegmentDefinitionsResponse(BulkGetResponse[SegmentDefinition]):
     """207: `{"results": {"<id>": SegmentDefinition | BulkGetError}}`."""
-
-    results: dict[str, bulk_entry(SegmentDefinition)] = Field(  # type: ignore[valid-type]
-        default_factory=dict
-    )

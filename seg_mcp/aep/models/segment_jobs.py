@@ -9,13 +9,13 @@ from pydantic import Field, model_validator
 from seg_mcp.aep.models.common import (
     AEPModel,
     BulkGetResponse,
+    ChildrenList,
     Expression,
     Link,
     MergePolicyRef,
     Number,
     SandboxRef,
     SchemaRef,
-    bulk_entry,
 )
 
 __all__ = [
@@ -24,13 +24,11 @@ __all__ = [
     "JobError",
     "SegmentJob",
     "SegmentJobList",
-    "SegmentJobListLinks",
     "SegmentJobMetrics",
     "SegmentJobRequest",
     "SegmentJobSegment",
     "SegmentJobSegmentDetail",
     "SegmentJobStatus",
-    "SegmentJobsPage",
     "TimeMetric",
 ]
 
@@ -130,25 +128,9 @@ class SegmentJob(AEPModel):
     update_epoch: int | None = None  # epoch s
 
 
-class SegmentJobsPage(AEPModel):
-    total_count: int | None = None
-    page_size: int | None = None
-    next: int | str | None = None
-
-
-class SegmentJobListLinks(AEPModel):
-    next: Link | str | None = None  # {} or "" when there is no next page
-
-
-class SegmentJobList(AEPModel):
-    children: list[SegmentJob] = Field(default_factory=list)
-    page: SegmentJobsPage | None = Field(default=None, alias="_page")
-    links: SegmentJobListLinks | None = Field(default=None, alias="_links")
+class SegmentJobList(ChildrenList[SegmentJob]):
+    """`{"children": [...], "_page": {...}, "_links": {"next": ...}}`."""
 
 
 class BulkGetSegmentJobsResponse(BulkGetResponse[SegmentJob]):
     """207: `{"results": {"<id>": SegmentJob | BulkGetError}}`."""
-
-    results: dict[str, bulk_entry(SegmentJob)] = Field(  # type: ignore[valid-type]
-        default_factory=dict
-    )
