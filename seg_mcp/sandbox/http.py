@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -16,10 +16,9 @@ from starlette.responses import JSONResponse, Response
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.auth import Caller, check_gateway
 from seg_mcp.sandbox.errors import ApiError, bad_request, gateway_error, ups_error
+from seg_mcp.sandbox.jobs.context import JobContext
+from seg_mcp.sandbox.service import SandboxService
 from seg_mcp.sandbox.store import SandboxInfo, Store
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 log = logging.getLogger("seg_mcp.sandbox")
 #: The Segmentation Service's base path, under which most routes are mounted.
@@ -58,6 +57,11 @@ class Ctx:
     @property
     def store(self) -> Store:
         return self.svc.store
+
+    @property
+    def jobs(self) -> JobContext:
+        """What the jobs a route starts, cancels or creates use (see `jobs.context`)."""
+        return self.svc.jobs
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(cursor, *args)` on a cursor of its own in a worker thread."""

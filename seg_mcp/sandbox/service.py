@@ -1,12 +1,15 @@
-"""The state behind one app: settings, the store, the IMS, field catalogs, the job runner."""
+"""The state behind one app: settings, the store, the IMS, field catalogs, the job runner.
+
+Jobs see a narrow part of it, `jobs` (a `JobContext`: store, settings, runner, pace); on start
+the service resumes the jobs a previous process left in flight and runs the scheduler loop.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -17,32 +20,15 @@ from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
 from seg_mcp.sandbox import xdm
 from seg_mcp.sandbox.generate import generate_sandbox
 from seg_mcp.sandbox.ims import Ims
+from seg_mcp.sandbox.jobs import resume_jobs, scheduler_loop
+from seg_mcp.sandbox.jobs.context import JobContext, Pace
 from seg_mcp.sandbox.runner import JobRunner
 from seg_mcp.sandbox.settings import SandboxSettings
 from seg_mcp.sandbox.store import SandboxInfo, Store, open_store
 
 log = logging.getLogger("seg_mcp.sandbox")
-Pace = Callable[[], Awaitable[None]]
 
-
-Hook = Callable[["SandboxService"], Awaitable[None]]
-
-
-async def _nothing(svc: SandboxService) -> None:
-    return None
-
-
-def job_hooks() -> tuple[Hook, Hook]:
-    """`(resume_jobs, scheduler_loop)` of `seg_mcp.sandbox.jobs` (the jobs area): resume or fail
-    the jobs a previous process left in flight, and start due schedules while serving. No-ops
-    until that module exists."""
-    try:
-        jobs = importlib.import_module("seg_mcp.sandbox.jobs")
-    except ModuleNotFoundError as exc:
-        if exc.name != "seg_mcp.sandbox.jobs":
-            raise
-        return _nothing, _nothing
-    return jobs.resume_jobs, jobs.scheduler_loop
+__all__ = ["Pace", "SandboxService"]
 
 
 class SandboxService:
@@ -50,6 +36,7 @@ class SandboxService:
         self.settings = settings
         self.runner = JobRunner()
         self._store: Store | None = None
+        self._jobs: JobContext | None = None
         self._ims: Ims | None = None
         self._catalogs: dict[tuple[str, str], tuple[object, FieldCatalog]] = {}
         self._pace = pace
@@ -72,6 +59,12 @@ class SandboxService:
 
     issuer = ims
 
+    @property
+    def jobs(self) -> JobContext:
+        """What jobs use of the service: the store, settings, the runner and the pace."""
+        assert self._jobs is not None, "sandbox service not started"
+        return self._jobs
+
     def open(self) -> None:
         """Open the database (creating it and the default data on first start). Idempotent;
         blocking (run it in a worker thread)."""
@@ -85,6 +78,7 @@ class SandboxService:
                 store.db.close()
                 raise
             self._store = store
+            self._jobs = JobContext(store, self.settings, self.runner, self.pace)
             self._generate_defaults()
 
     def _generate_defaults(self) -> None:
@@ -104,14 +98,13 @@ class SandboxService:
     async def lifespan(self) -> AsyncIterator[None]:
         """Run the service for the lifetime of the app (Starlette lifespan). An exception raised
         by the code running inside propagates unchanged (not wrapped in an ExceptionGroup)."""
-        resume_jobs, scheduler_loop = job_hooks()
         await anyio.to_thread.run_sync(self.open)
         self._lifespan = True
         inner: BaseException | None = None
         try:
             async with anyio.create_task_group() as tg:
-                await tg.start(self.runner.serve, lambda: scheduler_loop(self))
-                await resume_jobs(self)
+                await tg.start(self.runner.serve, lambda: scheduler_loop(self.jobs))
+                await resume_jobs(self.jobs)
                 try:
                     yield
                 except BaseException as exc:
@@ -132,7 +125,6 @@ class SandboxService:
         await anyio.to_thread.run_sync(self._start_in_thread)
 
     def _start_in_thread(self) -> None:
-        resume_jobs, scheduler_loop = job_hooks()
         self.open()
         with self._start_lock:
             if self.runner.running or self._lifespan or self._portal_stack is not None:
@@ -140,13 +132,13 @@ class SandboxService:
             stack = contextlib.ExitStack()
             portal = stack.enter_context(start_blocking_portal())
             self.runner.attach_portal(portal)
-            portal.start_task_soon(self.runner.serve, lambda: scheduler_loop(self))
+            portal.start_task_soon(self.runner.serve, lambda: scheduler_loop(self.jobs))
             # On close: cancel the runner (it sleeps forever), then leave the portal.
             stack.callback(portal.call, portal.stop, True)
             self._portal_stack = stack
         while not self.runner.running:
             threading.Event().wait(0.001)
-        portal.call(resume_jobs, self)
+        portal.call(resume_jobs, self.jobs)
 
     def close(self) -> None:
         with self._start_lock:
@@ -157,6 +149,7 @@ class SandboxService:
         if self._store is not None:
             self._store.db.close()
             self._store = None
+            self._jobs = None
 
     async def pace(self) -> None:
         """Wait between two progress steps of a job."""

@@ -1,6 +1,7 @@
 """The sandbox's jobs: previews and estimates, segment jobs, export jobs, schedules.
 
-`resume_jobs(svc)` and `scheduler_loop(svc)` are the service's hooks (see `service.job_hooks`):
+Every job function takes a `JobContext` (`jobs.context`: store, settings, runner, pace), never
+the service. `resume_jobs(jobs)` and `scheduler_loop(jobs)` are what the service runs on start:
 the first resumes or fails the jobs a previous process left in flight, the second starts the
 jobs of due schedules while the sandbox serves.
 """

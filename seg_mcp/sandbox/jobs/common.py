@@ -15,17 +15,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from seg_mcp.sandbox import engine, pqlbridge
 from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.runner import JobKey
 from seg_mcp.sandbox.store import Kind, SandboxInfo, now_ms
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 log = logging.getLogger("seg_mcp.sandbox.jobs")
 LOCAL = "_local"
@@ -65,27 +63,27 @@ def touch(doc: dict[str, Any]) -> None:
 
 
 def transition_in(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, kind: Kind, oid: str, change: Change
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, kind: Kind, oid: str, change: Change
 ) -> dict[str, Any] | None:
     """Inside a write: apply `change` to the stored document and save it if `change` returns
     True. Returns the document (None if it no longer exists)."""
-    doc = svc.store.get(cur, info, kind, oid)
+    doc = jobs.store.get(cur, info, kind, oid)
     if doc is None:
         return None
     if change(doc):
         touch(doc)
-        svc.store.put(cur, info, kind, oid, doc)
+        jobs.store.put(cur, info, kind, oid, doc)
     return doc
 
 
 async def transition(
-    svc: SandboxService, info: SandboxInfo, kind: Kind, oid: str, change: Change
+    jobs: JobContext, info: SandboxInfo, kind: Kind, oid: str, change: Change
 ) -> dict[str, Any] | None:
-    return await svc.store.db.awrite(transition_in, svc, info, kind, oid, change)
+    return await jobs.store.db.awrite(transition_in, jobs, info, kind, oid, change)
 
 
 async def guarded(
-    svc: SandboxService,
+    jobs: JobContext,
     info: SandboxInfo,
     kind: Kind,
     oid: str,
@@ -97,10 +95,10 @@ async def guarded(
     try:
         await work()
     except JobFailure as exc:
-        await transition(svc, info, kind, oid, fail(exc.message))
+        await transition(jobs, info, kind, oid, fail(exc.message))
     except Exception:
         log.exception("%s %s failed in sandbox %s", kind, oid, info.name)
-        await transition(svc, info, kind, oid, fail(UNEXPECTED))
+        await transition(jobs, info, kind, oid, fail(UNEXPECTED))
 
 
 def time_metric(start_ms: int, end_ms: int | None = None) -> dict[str, int]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from seg_mcp.sandbox import definitions as defs
 from seg_mcp.sandbox import errors
@@ -37,14 +37,12 @@ from seg_mcp.sandbox.jobs.common import (
     time_metric,
     transition,
 )
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.jobs.projection import literal, projection
 from seg_mcp.sandbox.jobs.segmentation import evaluate_segment
 from seg_mcp.sandbox.models import PROFILE_SCHEMA_IDS, PROFILE_SCHEMA_NAME, ExportJobIn
 from seg_mcp.sandbox.settings import parse_clock
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 KIND: Final = "export_job"
 NEW, PROCESSING, SUCCEEDED, FAILED = "NEW", "PROCESSING", "SUCCEEDED", "FAILED"
@@ -53,8 +51,8 @@ DEFAULT_STATUSES = ("realized", "existing")
 CANCELLED_CODE = "0100000010"
 
 
-def dataset_dir(svc: SandboxService, dataset_id: str) -> Path:
-    return svc.settings.data_dir / "datasets" / dataset_id
+def dataset_dir(jobs: JobContext, dataset_id: str) -> Path:
+    return jobs.settings.data_dir / "datasets" / dataset_id
 
 
 def _unsupported(what: str) -> errors.ApiError:
@@ -77,16 +75,16 @@ def _time(value: str | None, where: str) -> str | None:
     return parsed.isoformat() if parsed else None
 
 
-def _evaluated(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> set[str]:
+def _evaluated(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> set[str]:
     done: set[str] = set()
-    for job in svc.store.list(cur, info, segment_jobs.KIND):
+    for job in jobs.store.list(cur, info, segment_jobs.KIND):
         if job["status"] == segment_jobs.SUCCEEDED:
             done.update(s["segmentId"] for s in job["segments"])
     return done
 
 
 def create_in(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, body: ExportJobIn, *, rid: str
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, body: ExportJobIn, *, rid: str
 ) -> dict[str, Any]:
     """Validate and store a NEW export job (inside a write); the caller submits it."""
     if body.schema_.name not in PROFILE_SCHEMA_IDS:
@@ -103,15 +101,15 @@ def create_in(
         )
     if body.additionalFields is not None and body.additionalFields.eventList is not None:
         raise _unsupported("additionalFields.eventList (exporting ExperienceEvents); leave it out.")
-    select = projection(svc.store.fields(info)[0], body.fields)
+    select = projection(jobs.store.fields(info)[0], body.fields)
     segmentation = bool((body.evaluationInfo or {}).get("segmentation"))
     segments: list[dict[str, Any]] = []
     queries: dict[str, Any] = {}
-    evaluated = _evaluated(cur, svc, info)
+    evaluated = _evaluated(cur, jobs, info)
     for item in (flt.segments if flt else None) or ():
         if (item.segmentNs or "ups").lower() != "ups":
             raise _unsupported(f"segmentNs {item.segmentNs} (only ups, the sandbox's own).")
-        definition = defs.get_definition(cur, svc.store, info, item.segmentId)
+        definition = defs.get_definition(cur, jobs.store, info, item.segmentId)
         if definition is None:
             raise bad_request(
                 f"filter.segments: segment definition {item.segmentId} not found in sandbox "
@@ -145,7 +143,7 @@ def create_in(
         destination["batches"] = [{**s, "batchId": uuid.uuid4().hex} for s in segments]
     else:
         destination["batchId"] = uuid.uuid4().hex
-    jid = svc.store.next_export_id(cur)
+    jid = jobs.store.next_export_id(cur)
     now = now_ms()
     doc: dict[str, Any] = {
         "id": jid,
@@ -176,12 +174,17 @@ def create_in(
     }
     if body.fields:
         doc["fields"] = body.fields
-    svc.store.put(cur, info, KIND, str(jid), doc)
+    jobs.store.put(cur, info, KIND, str(jid), doc)
     return doc
 
 
-def submit(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    svc.runner.submit(key(info, KIND, jid), lambda: run(svc, info, jid))
+def submit(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    jobs.runner.submit(key(info, KIND, jid), lambda: run(jobs, info, jid))
+
+
+def cancel(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    """Stop the running job `jid`, if any (`cancel_in` has recorded it FAILED, cancelled)."""
+    jobs.runner.cancel(key(info, KIND, jid))
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -195,8 +198,8 @@ def _batches(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     return [(dest["batchId"], doc[LOCAL]["segments"])]
 
 
-def _paths(svc: SandboxService, doc: dict[str, Any], batch_id: str) -> tuple[Path, Path]:
-    folder = dataset_dir(svc, doc["destination"]["datasetId"])
+def _paths(jobs: JobContext, doc: dict[str, Any], batch_id: str) -> tuple[Path, Path]:
+    folder = dataset_dir(jobs, doc["destination"]["datasetId"])
     return folder / f"{batch_id}.parquet", folder / f".{batch_id}.parquet.tmp"
 
 
@@ -223,14 +226,14 @@ def _ids_sql(info: SandboxInfo, local: dict[str, Any], segments: list[dict[str, 
 
 
 def write_batches(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, doc: dict[str, Any]
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, doc: dict[str, Any]
 ) -> tuple[int, dict[str, int]]:
     """Write every batch to its temporary file; (profiles exported, per namespace)."""
     local = doc[LOCAL]
     join = "LEFT JOIN" if local["emptyProfiles"] else "JOIN"
     total, namespaces = 0, dict[str, int]()
     for batch_id, segments in _batches(doc):
-        _, tmp = _paths(svc, doc, batch_id)
+        _, tmp = _paths(jobs, doc, batch_id)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         table = "job_export_" + uuid.uuid4().hex
         cur.execute(
@@ -274,28 +277,28 @@ def fail(message: str, code: str = "0100000003") -> Any:
     return change
 
 
-def _segmentation(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    doc = svc.store.get(cur, info, KIND, jid)
+def _segmentation(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None or doc["status"] != PROCESSING:
         return
-    now = svc.store.now(info)
+    now = jobs.store.now(info)
     for sid, local in doc[LOCAL]["queries"].items():
-        evaluate_segment(cur, svc, info, sid, local, now)
+        evaluate_segment(cur, jobs, info, sid, local, now)
 
 
 def _finish(
     cur: Cursor,
-    svc: SandboxService,
+    jobs: JobContext,
     info: SandboxInfo,
     jid: str,
     counts: tuple[int, dict[str, int]],
     started: int,
 ) -> bool:
-    doc = svc.store.get(cur, info, KIND, jid)
+    doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None or doc["status"] != PROCESSING:
         return False
     for batch_id, _ in _batches(doc):
-        final, tmp = _paths(svc, doc, batch_id)
+        final, tmp = _paths(jobs, doc, batch_id)
         tmp.replace(final)
     end = now_ms()
     metrics = doc["metrics"]
@@ -306,57 +309,57 @@ def _finish(
     metrics["exportedProfileByNamespaceCounter"] = counts[1]
     doc["status"] = SUCCEEDED
     doc["updateTime"] = end
-    svc.store.put(cur, info, KIND, jid, doc)
+    jobs.store.put(cur, info, KIND, jid, doc)
     return True
 
 
-def _cleanup(svc: SandboxService, doc: dict[str, Any]) -> None:
+def _cleanup(jobs: JobContext, doc: dict[str, Any]) -> None:
     for batch_id, _ in _batches(doc):
         with contextlib.suppress(OSError):
-            _paths(svc, doc, batch_id)[1].unlink()
+            _paths(jobs, doc, batch_id)[1].unlink()
 
 
-async def run(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    doc = await transition(svc, info, KIND, jid, _start)
+async def run(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    doc = await transition(jobs, info, KIND, jid, _start)
     if doc is None or doc["status"] != PROCESSING:
         return
     try:
-        await guarded(svc, info, KIND, jid, fail, lambda: _work(svc, info, jid))
+        await guarded(jobs, info, KIND, jid, fail, lambda: _work(jobs, info, jid))
     finally:
-        _cleanup(svc, doc)
+        _cleanup(jobs, doc)
 
 
-async def _work(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    doc = await _current(svc, info, jid)
+async def _work(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    doc = await _current(jobs, info, jid)
     if doc is None:
         return
     if doc[LOCAL]["queries"]:
-        await svc.store.db.awrite(_segmentation, svc, info, jid)
-    for _ in range(svc.settings.job_steps):
-        await svc.pace()
-        doc = await _current(svc, info, jid)
+        await jobs.store.db.awrite(_segmentation, jobs, info, jid)
+    for _ in range(jobs.settings.job_steps):
+        await jobs.pace()
+        doc = await _current(jobs, info, jid)
         if doc is None or doc["status"] != PROCESSING:
             return  # cancelled or deleted meanwhile
     started = now_ms()
-    counts = await svc.store.db.aread(write_batches, svc, info, doc)
-    await svc.store.db.awrite(_finish, svc, info, jid, counts, started)
+    counts = await jobs.store.db.aread(write_batches, jobs, info, doc)
+    await jobs.store.db.awrite(_finish, jobs, info, jid, counts, started)
 
 
-async def _current(svc: SandboxService, info: SandboxInfo, jid: str) -> dict[str, Any] | None:
-    return await svc.store.db.aread(lambda cur: svc.store.get(cur, info, KIND, jid))
+async def _current(jobs: JobContext, info: SandboxInfo, jid: str) -> dict[str, Any] | None:
+    return await jobs.store.db.aread(lambda cur: jobs.store.get(cur, info, KIND, jid))
 
 
-def cancel_in(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> str | None:
+def cancel_in(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> str | None:
     """Inside a write: cancel job `jid` if in flight ("cancelled"), else delete it
     ("deleted"); None if there is no such job."""
-    doc = svc.store.get(cur, info, KIND, jid)
+    doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None:
         return None
     if doc["status"] in IN_FLIGHT:
         change = fail("Export job cancelled on request (DELETE).", CANCELLED_CODE)
         change(doc)
         doc["updateTime"] = now_ms()
-        svc.store.put(cur, info, KIND, jid, doc)
+        jobs.store.put(cur, info, KIND, jid, doc)
         return "cancelled"
-    svc.store.delete(cur, info, KIND, jid)
+    jobs.store.delete(cur, info, KIND, jid)
     return "deleted"

@@ -17,7 +17,7 @@ import base64
 import math
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.jobs.common import (
@@ -29,10 +29,8 @@ from seg_mcp.sandbox.jobs.common import (
     total_profiles,
     transition,
 )
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 KIND: Final = "preview"
 BUCKETS = 1000
@@ -117,13 +115,13 @@ def sample_buckets(total: int, threshold: int) -> int:
     return max(1, math.ceil(fraction * BUCKETS))
 
 
-def evaluate(cur: Cursor, svc: SandboxService, info: SandboxInfo, local: dict[str, Any]) -> Any:
+def evaluate(cur: Cursor, jobs: JobContext, info: SandboxInfo, local: dict[str, Any]) -> Any:
     query = query_of(local)
     total = total_profiles(cur, info)
-    cutoff = sample_buckets(total, svc.settings.sample_threshold)
+    cutoff = sample_buckets(total, jobs.settings.sample_threshold)
     where = f'hash(q."_id") % {BUCKETS} < {cutoff}' if cutoff < BUCKETS else ""
     profiles = info.table("profiles")
-    with members_table(cur, info, query, now=svc.store.now(info), where=where) as m:
+    with members_table(cur, info, query, now=jobs.store.now(info), where=where) as m:
         totals = cur.execute(
             f'SELECT hash("_id") % {BUCKETS} AS b, count(*) FROM {profiles} '
             f"WHERE b < {cutoff} GROUP BY b"
@@ -142,7 +140,7 @@ def evaluate(cur: Cursor, svc: SandboxService, info: SandboxInfo, local: dict[st
         ).fetchall()
         ids = cur.execute(
             f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
-            [svc.settings.preview_max_results],
+            [jobs.settings.preview_max_results],
         ).fetchall()
     namespaces: dict[int, dict[str, int]] = {}
     for b, ns, count in ns_rows:
@@ -199,9 +197,9 @@ def fail(message: str) -> Any:
 
 
 def _finish(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, pid: str, fields: dict[str, Any], ev: Any
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str, fields: dict[str, Any], ev: Any
 ) -> bool:
-    doc = svc.store.get(cur, info, KIND, pid)
+    doc = jobs.store.get(cur, info, KIND, pid)
     if doc is None or doc["state"] != RUNNING:
         return False
     cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
@@ -215,24 +213,28 @@ def _finish(
     doc["resultCount"] = len(ev.members)
     doc["state"] = READY
     doc["updateTime"] = now_ms()
-    svc.store.put(cur, info, KIND, pid, doc)
+    jobs.store.put(cur, info, KIND, pid, doc)
     return True
 
 
-async def run(svc: SandboxService, info: SandboxInfo, pid: str) -> None:
-    doc = await transition(svc, info, KIND, pid, _start)
+def submit(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
+    jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid))
+
+
+async def run(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
+    doc = await transition(jobs, info, KIND, pid, _start)
     if doc is not None and doc["state"] == RUNNING:
-        await guarded(svc, info, KIND, pid, fail, lambda: _work(svc, info, pid, doc[LOCAL]))
+        await guarded(jobs, info, KIND, pid, fail, lambda: _work(jobs, info, pid, doc[LOCAL]))
 
 
-async def _work(svc: SandboxService, info: SandboxInfo, pid: str, local: dict[str, Any]) -> None:
-    ev = await svc.store.db.aread(evaluate, svc, info, local)
-    steps = svc.settings.job_steps
+async def _work(jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, Any]) -> None:
+    ev = await jobs.store.db.aread(evaluate, jobs, info, local)
+    steps = jobs.settings.job_steps
     to_read = sum(n for n, _ in ev.rows.values())
     for step in range(steps + 1):
         fields = _estimate_fields(ev.upto(math.ceil(ev.cutoff * step / steps)), ev.total, to_read)
         if step == steps:
-            await svc.store.db.awrite(_finish, svc, info, pid, fields, ev)
+            await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev)
             return
 
         def progress(doc: dict[str, Any], fields: dict[str, Any] = fields) -> bool:
@@ -241,20 +243,21 @@ async def _work(svc: SandboxService, info: SandboxInfo, pid: str, local: dict[st
             doc["estimate"] = fields
             return True
 
-        doc = await transition(svc, info, KIND, pid, progress)
+        doc = await transition(jobs, info, KIND, pid, progress)
         if doc is None or doc["state"] != RUNNING:
             return  # deleted or failed meanwhile
-        await svc.pace()
+        await jobs.pace()
 
 
-def delete(cur: Cursor, svc: SandboxService, info: SandboxInfo, pid: str) -> bool:
-    found = svc.store.delete(cur, info, KIND, pid)
+def delete(cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str) -> bool:
+    found = jobs.store.delete(cur, info, KIND, pid)
     cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
     return found
 
 
-def cancel_running(svc: SandboxService, info: SandboxInfo, pid: str) -> None:
-    svc.runner.cancel(key(info, KIND, pid))
+def cancel(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
+    """Stop the running job of preview `pid`, if any (its document is already deleted)."""
+    jobs.runner.cancel(key(info, KIND, pid))
 
 
 # -- response shapes ---------------------------------------------------------------------------

@@ -12,15 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.jobs import exports, previews, segment_jobs
 from seg_mcp.sandbox.jobs.common import LOCAL, MAX_ATTEMPTS, key
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.store import Kind, SandboxInfo
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 log = logging.getLogger("seg_mcp.sandbox.jobs")
 REASON = (
@@ -54,12 +52,12 @@ def _oid(kind: Kind, doc: dict[str, Any]) -> str:
     return str(doc["previewId"] if kind == previews.KIND else doc["id"])
 
 
-def _triage(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> list[tuple[Kind, str]]:
+def _triage(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> list[tuple[Kind, str]]:
     """Inside a write: count one more attempt on each job in flight, fail or cancel those that
     cannot go on, and return those to resume."""
     resume: list[tuple[Kind, str]] = []
     for kind, states in IN_FLIGHT.items():
-        for doc in svc.store.list(cur, info, kind):
+        for doc in jobs.store.list(cur, info, kind):
             if doc[_status_field(kind)] not in states:
                 continue
             oid = _oid(kind, doc)
@@ -71,13 +69,13 @@ def _triage(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> list[tuple[K
                 FAILERS[kind](REASON.format(n=local["attempts"]))(doc)
             else:
                 resume.append((kind, oid))
-            svc.store.put(cur, info, kind, oid, doc)
+            jobs.store.put(cur, info, kind, oid, doc)
     return resume
 
 
-async def resume_jobs(svc: SandboxService) -> None:
-    for info in svc.store.sandboxes():
-        pending = await svc.store.db.awrite(_triage, svc, info)
+async def resume_jobs(jobs: JobContext) -> None:
+    for info in jobs.store.sandboxes():
+        pending = await jobs.store.db.awrite(_triage, jobs, info)
         for kind, oid in pending:
             log.info("resuming %s %s in sandbox %s", kind, oid, info.name)
-            svc.runner.submit(key(info, kind, oid), partial(RUNNERS[kind], svc, info, oid))
+            jobs.runner.submit(key(info, kind, oid), partial(RUNNERS[kind], jobs, info, oid))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from seg_mcp.sandbox import definitions as defs
 from seg_mcp.sandbox import errors
@@ -28,12 +28,10 @@ from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.errors import ApiError, bad_request
 from seg_mcp.sandbox.jobs import exports, segment_jobs
 from seg_mcp.sandbox.jobs.common import LOCAL
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.jobs.projection import projection
 from seg_mcp.sandbox.models import ExportJobIn, ScheduleIn, SchedulePatchOp
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 KIND: Final = "schedule"
 DEFAULT_CRON = "0 0 0 * * ?"  # when the body has none (the docs: "system-generated")
@@ -53,9 +51,7 @@ def next_fire(doc: dict[str, Any], now: datetime) -> str | None:
     return at.isoformat() if at else None
 
 
-def _check_properties(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, body: ScheduleIn
-) -> None:
+def _check_properties(cur: Cursor, jobs: JobContext, info: SandboxInfo, body: ScheduleIn) -> None:
     segments = body.properties.segments
     if body.type == "batch_segmentation" and not segments:
         raise bad_request(
@@ -70,11 +66,11 @@ def _check_properties(
             code=errors.VALIDATION,
         )
     if body.type == "export":
-        projection(svc.store.fields(info)[0], body.properties.fields)
+        projection(jobs.store.fields(info)[0], body.properties.fields)
     missing = [
         s
         for s in segments or ()
-        if s != "*" and defs.get_definition(cur, svc.store, info, s) is None
+        if s != "*" and defs.get_definition(cur, jobs.store, info, s) is None
     ]
     if missing:
         raise bad_request(
@@ -84,13 +80,11 @@ def _check_properties(
         )
 
 
-def create_in(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, body: ScheduleIn
-) -> dict[str, Any]:
+def create_in(cur: Cursor, jobs: JobContext, info: SandboxInfo, body: ScheduleIn) -> dict[str, Any]:
     schedule = body.schedule or DEFAULT_CRON
     check_cron(schedule)
-    _check_properties(cur, svc, info, body)
-    for other in svc.store.list(cur, info, KIND):
+    _check_properties(cur, jobs, info, body)
+    for other in jobs.store.list(cur, info, KIND):
         if other["type"] == body.type:
             raise bad_request(
                 f"Sandbox {info.name} already has a {body.type} schedule ({other['id']}); a "
@@ -110,15 +104,15 @@ def create_in(
         "createEpoch": now // 1000,
         "updateEpoch": now // 1000,
     }
-    doc[LOCAL] = {"nextFireTime": next_fire(doc, svc.store.now(info))}
-    svc.store.put(cur, info, KIND, doc["id"], doc)
+    doc[LOCAL] = {"nextFireTime": next_fire(doc, jobs.store.now(info))}
+    jobs.store.put(cur, info, KIND, doc["id"], doc)
     return doc
 
 
 def patch_in(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, sid: str, ops: list[SchedulePatchOp]
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, sid: str, ops: list[SchedulePatchOp]
 ) -> bool:
-    doc = svc.store.get(cur, info, KIND, sid)
+    doc = jobs.store.get(cur, info, KIND, sid)
     if doc is None:
         return False
     for op in ops:
@@ -133,8 +127,8 @@ def patch_in(
             check_cron(op.value)
             doc["schedule"] = op.value
     doc["updateEpoch"] = now_ms() // 1000
-    doc.setdefault(LOCAL, {})["nextFireTime"] = next_fire(doc, svc.store.now(info))
-    svc.store.put(cur, info, KIND, sid, doc)
+    doc.setdefault(LOCAL, {})["nextFireTime"] = next_fire(doc, jobs.store.now(info))
+    jobs.store.put(cur, info, KIND, sid, doc)
     return True
 
 
@@ -142,11 +136,11 @@ def patch_in(
 
 
 def fire_in(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, sid: str, now: datetime
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, sid: str, now: datetime
 ) -> tuple[str, str] | None:
     """Inside a write: start the job of schedule `sid` if it is (still) due at `now`; record
     the run. Returns (job kind, job id) of the started job."""
-    doc = svc.store.get(cur, info, KIND, sid)
+    doc = jobs.store.get(cur, info, KIND, sid)
     local = (doc or {}).get(LOCAL) or {}
     due = local.get("nextFireTime")
     if doc is None or doc["state"] != "active" or not due or datetime.fromisoformat(due) > now:
@@ -155,25 +149,25 @@ def fire_in(
     started: tuple[str, str] | None = None
     local.update(lastFireTime=now.isoformat(), lastRunId=run_id, lastError=None)
     try:
-        started = _start_job(cur, svc, info, doc, run_id)
+        started = _start_job(cur, jobs, info, doc, run_id)
         local["lastJobId"] = started[1]
     except ApiError as exc:  # e.g. too many jobs in flight, or the definitions are gone
         local["lastError"] = str(exc)
     local["nextFireTime"] = next_fire(doc, now)
     doc[LOCAL] = local
-    svc.store.put(cur, info, KIND, sid, doc)
+    jobs.store.put(cur, info, KIND, sid, doc)
     return started
 
 
 def _start_job(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, doc: dict[str, Any], run_id: str
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, doc: dict[str, Any], run_id: str
 ) -> tuple[str, str]:
     props = doc["properties"]
     rid = f"{doc['id']}-{now_ms()}"
     if doc["type"] == "batch_segmentation":
         job = segment_jobs.create_in(
             cur,
-            svc,
+            jobs,
             info,
             list(props["segments"]),
             rid=rid,
@@ -191,14 +185,14 @@ def _start_job(
             "evaluationInfo": {"segmentation": True},
         }
     )
-    export = exports.create_in(cur, svc, info, body, rid=rid)
+    export = exports.create_in(cur, jobs, info, body, rid=rid)
     return exports.KIND, str(export["id"])
 
 
-def due(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> list[tuple[str, datetime]]:
+def due(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> list[tuple[str, datetime]]:
     """(schedule id, next fire time) of the active schedules of a sandbox."""
     out = []
-    for doc in svc.store.list(cur, info, KIND):
+    for doc in jobs.store.list(cur, info, KIND):
         at = ((doc.get(LOCAL) or {}).get("nextFireTime")) if doc["state"] == "active" else None
         if at:
             out.append((doc["id"], datetime.fromisoformat(at)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import graphlib
 import uuid
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from seg_mcp.sandbox import definitions as defs
 from seg_mcp.sandbox import errors
@@ -25,12 +25,10 @@ from seg_mcp.sandbox.jobs.common import (
     total_profiles,
     transition,
 )
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.jobs.segmentation import evaluate_segment
 from seg_mcp.sandbox.models import PROFILE_SCHEMA_NAME
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 KIND: Final = "segment_job"
 NEW, PROCESSING, SUCCEEDED, FAILED = "NEW", "PROCESSING", "SUCCEEDED", "FAILED"
@@ -42,12 +40,14 @@ MAX_SEGMENTS = 20
 
 
 def definitions_for(
-    cur: Cursor, svc: SandboxService, info: SandboxInfo, segment_ids: list[str]
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, segment_ids: list[str]
 ) -> list[dict[str, Any]]:
     """The stored definitions a job evaluates (`["*"]`: all of the sandbox), in evaluation
     order; 400 naming any id this sandbox does not have."""
     if segment_ids == ["*"]:
-        docs = [d for d in svc.store.list(cur, info, defs.KIND) if d["type"] == "SegmentDefinition"]
+        docs = [
+            d for d in jobs.store.list(cur, info, defs.KIND) if d["type"] == "SegmentDefinition"
+        ]
         if not docs:
             raise bad_request(
                 f"Sandbox {info.name} has no segment definitions to evaluate; create one first.",
@@ -65,7 +65,7 @@ def definitions_for(
                 f'({len(segment_ids)} given); split them, or use segmentId "*" for all.',
                 code=errors.VALIDATION,
             )
-        found = {sid: defs.get_definition(cur, svc.store, info, sid) for sid in segment_ids}
+        found = {sid: defs.get_definition(cur, jobs.store, info, sid) for sid in segment_ids}
         missing = [sid for sid, doc in found.items() if doc is None]
         if missing:
             raise bad_request(
@@ -88,9 +88,9 @@ def _dependency_order(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return docs
 
 
-def check_capacity(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> None:
-    busy = [d for d in svc.store.list(cur, info, KIND) if d["status"] in IN_FLIGHT]
-    limit = svc.settings.max_jobs_in_flight
+def check_capacity(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> None:
+    busy = [d for d in jobs.store.list(cur, info, KIND) if d["status"] in IN_FLIGHT]
+    limit = jobs.settings.max_jobs_in_flight
     if len(busy) >= limit:
         raise ups_error(
             429,
@@ -103,17 +103,17 @@ def check_capacity(cur: Cursor, svc: SandboxService, info: SandboxInfo) -> None:
 
 def create_in(
     cur: Cursor,
-    svc: SandboxService,
+    jobs: JobContext,
     info: SandboxInfo,
     segment_ids: list[str],
-    *,
     rid: str,
+    *,
     source: str = "api",
     properties: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store a NEW job over `segment_ids` (inside a write); the caller submits it."""
-    docs = definitions_for(cur, svc, info, segment_ids)
-    check_capacity(cur, svc, info)
+    docs = definitions_for(cur, jobs, info, segment_ids)
+    check_capacity(cur, jobs, info)
     jid = str(uuid.uuid4())
     now = now_ms()
     doc: dict[str, Any] = {
@@ -140,7 +140,7 @@ def create_in(
         "updateEpoch": now // 1000,
         LOCAL: {"queries": {d["id"]: d[defs.LOCAL] for d in docs}, "attempts": 0},
     }
-    svc.store.put(cur, info, KIND, jid, doc)
+    jobs.store.put(cur, info, KIND, jid, doc)
     return doc
 
 
@@ -156,8 +156,8 @@ def _segment_info(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def submit(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    svc.runner.submit(key(info, KIND, jid), lambda: run(svc, info, jid))
+def submit(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    jobs.runner.submit(key(info, KIND, jid), lambda: run(jobs, info, jid))
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -198,17 +198,17 @@ def fail(message: str) -> Any:
     return change
 
 
-def _finish(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    doc = svc.store.get(cur, info, KIND, jid)
+def _finish(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None or doc["status"] not in (PROCESSING, CANCELLING):
         return
     if doc["status"] == CANCELLING:
         end(doc, CANCELLED)
     else:
-        now = svc.store.now(info)
+        now = jobs.store.now(info)
         results = {
             s["segmentId"]: evaluate_segment(
-                cur, svc, info, s["segmentId"], doc[LOCAL]["queries"][s["segmentId"]], now
+                cur, jobs, info, s["segmentId"], doc[LOCAL]["queries"][s["segmentId"]], now
             )
             for s in doc["segments"]
         }
@@ -228,28 +228,28 @@ def _finish(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> No
         end(doc, SUCCEEDED)
     doc["updateTime"] = now_ms()
     doc["updateEpoch"] = doc["updateTime"] // 1000
-    svc.store.put(cur, info, KIND, jid, doc)
+    jobs.store.put(cur, info, KIND, jid, doc)
 
 
-async def run(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    doc = await transition(svc, info, KIND, jid, _start)
+async def run(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    doc = await transition(jobs, info, KIND, jid, _start)
     if doc is not None and doc["status"] == PROCESSING:
-        await guarded(svc, info, KIND, jid, fail, lambda: _work(svc, info, jid))
+        await guarded(jobs, info, KIND, jid, fail, lambda: _work(jobs, info, jid))
 
 
-async def _work(svc: SandboxService, info: SandboxInfo, jid: str) -> None:
-    for _ in range(svc.settings.job_steps):
-        await svc.pace()
-        doc = await transition(svc, info, KIND, jid, _step)
+async def _work(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
+    for _ in range(jobs.settings.job_steps):
+        await jobs.pace()
+        doc = await transition(jobs, info, KIND, jid, _step)
         if doc is None or doc["status"] != PROCESSING:
             return
-    await svc.store.db.awrite(_finish, svc, info, jid)
+    await jobs.store.db.awrite(_finish, jobs, info, jid)
 
 
-def cancel_in(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> bool:
+def cancel_in(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> bool:
     """Inside a write: mark job `jid` for cancelling (CANCELLED at once when it is not running).
     False if there is no such job; 400 once it has finished."""
-    doc = svc.store.get(cur, info, KIND, jid)
+    doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None:
         return False
     status = doc["status"]
@@ -261,11 +261,11 @@ def cancel_in(cur: Cursor, svc: SandboxService, info: SandboxInfo, jid: str) -> 
             f"Segment job {jid} has already finished ({status}); there is nothing to cancel.",
             code=errors.NOT_CANCELLABLE,
         )
-    if svc.runner.is_running(key(info, KIND, jid)) and status != NEW:
+    if jobs.runner.is_running(key(info, KIND, jid)) and status != NEW:
         doc["status"] = CANCELLING
     else:
         end(doc, CANCELLED)
     doc["updateTime"] = now_ms()
     doc["updateEpoch"] = doc["updateTime"] // 1000
-    svc.store.put(cur, info, KIND, jid, doc)
+    jobs.store.put(cur, info, KIND, jid, doc)
     return True

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.jobs.common import members_table, namespace_counts, query_of
+from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.store import SandboxInfo
-
-if TYPE_CHECKING:
-    from seg_mcp.sandbox.service import SandboxService
 
 
 @dataclass
@@ -38,7 +36,7 @@ class SegmentResult:
 
 def evaluate_segment(
     cur: Cursor,
-    svc: SandboxService,
+    jobs: JobContext,
     info: SandboxInfo,
     segment_id: str,
     local: dict[str, Any],

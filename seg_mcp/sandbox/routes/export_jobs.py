@@ -13,7 +13,7 @@ from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.errors import bad_request, not_found
 from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response, parse_model
 from seg_mcp.sandbox.jobs import exports
-from seg_mcp.sandbox.jobs.common import key, public
+from seg_mcp.sandbox.jobs.common import public
 from seg_mcp.sandbox.models import ExportJobIn
 
 BASE = "/export/jobs"
@@ -29,10 +29,10 @@ def _missing(jid: str) -> errors.ApiError:
 async def create_export_job(ctx: Ctx) -> Response:
     body = parse_model(ExportJobIn, ctx.body, what="export job")
     doc = await ctx.write(
-        lambda cur: exports.create_in(cur, ctx.svc, ctx.sandbox, body, rid=ctx.rid)
+        lambda cur: exports.create_in(cur, ctx.jobs, ctx.sandbox, body, rid=ctx.rid)
     )
     jid = str(doc["id"])
-    exports.submit(ctx.svc, ctx.sandbox, jid)
+    exports.submit(ctx.jobs, ctx.sandbox, jid)
     return json_response(public(doc), headers={"X-Location": ctx.url(f"{BASE}/{jid}")})
 
 
@@ -101,11 +101,11 @@ async def get_export_job(ctx: Ctx) -> Response:
 @endpoint()
 async def cancel_export_job(ctx: Ctx) -> Response:
     jid = ctx.path("EXPORT_JOB_ID")
-    outcome = await ctx.write(exports.cancel_in, ctx.svc, ctx.sandbox, jid)
+    outcome = await ctx.write(exports.cancel_in, ctx.jobs, ctx.sandbox, jid)
     if outcome is None:
         raise _missing(jid)
     if outcome == "cancelled":
-        ctx.svc.runner.cancel(key(ctx.sandbox, exports.KIND, jid))
+        exports.cancel(ctx.jobs, ctx.sandbox, jid)
         message = f"Export job {jid} has been marked for cancelling"
     else:
         message = f"Export job {jid} has finished and has been deleted"

@@ -13,7 +13,6 @@ from seg_mcp.sandbox import errors, pqlbridge
 from seg_mcp.sandbox.errors import bad_request, not_found
 from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response, parse_model
 from seg_mcp.sandbox.jobs import previews
-from seg_mcp.sandbox.jobs.common import key
 from seg_mcp.sandbox.models import PREVIEW_MODELS, PROFILE_SCHEMA_NAME, PreviewIn
 
 MAX_PAGE = 10_000
@@ -39,9 +38,7 @@ async def create_preview(ctx: Ctx) -> Response:
     doc = previews.new_doc(ctx.sandbox, checked.text or "", checked.json_value, PROFILE_SCHEMA_NAME)
     pid = doc["previewId"]
     await ctx.write(lambda cur: ctx.store.put(cur, ctx.sandbox, previews.KIND, pid, doc))
-    ctx.svc.runner.submit(
-        key(ctx.sandbox, previews.KIND, pid), lambda: previews.run(ctx.svc, ctx.sandbox, pid)
-    )
+    previews.submit(ctx.jobs, ctx.sandbox, pid)
     return json_response(
         previews.created_body(doc), status=201, headers={"X-Location": ctx.url(f"/preview/{pid}")}
     )
@@ -117,10 +114,10 @@ async def get_estimate(ctx: Ctx) -> Response:
 @endpoint()
 async def delete_preview(ctx: Ctx) -> Response:
     pid = ctx.path("PREVIEW_ID")
-    found = await ctx.write(previews.delete, ctx.svc, ctx.sandbox, pid)
+    found = await ctx.write(previews.delete, ctx.jobs, ctx.sandbox, pid)
     if not found:
         raise _missing(pid)
-    previews.cancel_running(ctx.svc, ctx.sandbox, pid)
+    previews.cancel(ctx.jobs, ctx.sandbox, pid)
     return json_response({"status": True, "message": f"Preview job {pid} has been deleted."})
 
 

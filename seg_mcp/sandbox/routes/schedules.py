@@ -40,8 +40,8 @@ async def list_schedules(ctx: Ctx) -> Response:
 @endpoint(body="json")
 async def create_schedule(ctx: Ctx) -> Response:
     body = parse_model(ScheduleIn, ctx.body, what="schedule")
-    doc = await ctx.write(schedules.create_in, ctx.svc, ctx.sandbox, body)
-    ctx.svc.runner.wake_scheduler()
+    doc = await ctx.write(schedules.create_in, ctx.jobs, ctx.sandbox, body)
+    ctx.jobs.runner.wake_scheduler()
     return json_response(public(doc))
 
 
@@ -68,9 +68,9 @@ async def update_schedule(ctx: Ctx) -> Response:
         parse_model(SchedulePatchOp, item, what=f"patch operation {i}")
         for i, item in enumerate(ctx.body)
     ]
-    if not await ctx.write(schedules.patch_in, ctx.svc, ctx.sandbox, sid, ops):
+    if not await ctx.write(schedules.patch_in, ctx.jobs, ctx.sandbox, sid, ops):
         raise _missing(sid)
-    ctx.svc.runner.wake_scheduler()
+    ctx.jobs.runner.wake_scheduler()
     return empty(204)
 
 
@@ -79,7 +79,7 @@ async def delete_schedule(ctx: Ctx) -> Response:
     sid = ctx.path("SCHEDULE_ID")
     if not await ctx.write(lambda cur: ctx.store.delete(cur, ctx.sandbox, schedules.KIND, sid)):
         raise _missing(sid)
-    ctx.svc.runner.wake_scheduler()
+    ctx.jobs.runner.wake_scheduler()
     return empty(204)
 
 

@@ -21,7 +21,7 @@ from seg_mcp.sandbox.http import (
     sort_docs,
     sort_param,
 )
-from seg_mcp.sandbox.jobs import segment_jobs as jobs
+from seg_mcp.sandbox.jobs import segment_jobs
 from seg_mcp.sandbox.jobs.common import public
 from seg_mcp.sandbox.models import AllSegmentsJobIn, SegmentJobItem
 from seg_mcp.sandbox.routes.definitions import bulk_ids, bulk_response
@@ -59,8 +59,10 @@ def _segment_ids(body: Any) -> list[str]:
 @endpoint(body="json")
 async def create_segment_job(ctx: Ctx) -> Response:
     ids = _segment_ids(ctx.body)
-    doc = await ctx.write(lambda cur: jobs.create_in(cur, ctx.svc, ctx.sandbox, ids, rid=ctx.rid))
-    jobs.submit(ctx.svc, ctx.sandbox, doc["id"])
+    doc = await ctx.write(
+        lambda cur: segment_jobs.create_in(cur, ctx.jobs, ctx.sandbox, ids, rid=ctx.rid)
+    )
+    segment_jobs.submit(ctx.jobs, ctx.sandbox, doc["id"])
     return json_response(public(doc))
 
 
@@ -92,7 +94,7 @@ async def list_segment_jobs(ctx: Ctx) -> Response:
     status = ctx.query("status")
     field, direction = sort_param(ctx, "creationTime", "desc", SORTABLE)
     filters = [_property_filter(p) for p in ctx.request.query_params.getlist("property") if p]
-    docs = await ctx.read(lambda cur: ctx.store.list(cur, ctx.sandbox, jobs.KIND))
+    docs = await ctx.read(lambda cur: ctx.store.list(cur, ctx.sandbox, segment_jobs.KIND))
     docs = [
         public(d)
         for d in docs
@@ -114,7 +116,7 @@ async def list_segment_jobs(ctx: Ctx) -> Response:
 @endpoint()
 async def get_segment_job(ctx: Ctx) -> Response:
     jid = ctx.path("SEGMENT_JOB_ID")
-    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, jobs.KIND, jid))
+    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, segment_jobs.KIND, jid))
     if doc is None:
         raise _missing(jid)
     return json_response(public(doc))
@@ -123,7 +125,7 @@ async def get_segment_job(ctx: Ctx) -> Response:
 @endpoint()
 async def cancel_segment_job(ctx: Ctx) -> Response:
     jid = ctx.path("SEGMENT_JOB_ID")
-    if not await ctx.write(jobs.cancel_in, ctx.svc, ctx.sandbox, jid):
+    if not await ctx.write(segment_jobs.cancel_in, ctx.jobs, ctx.sandbox, jid):
         raise _missing(jid)
     return empty(204)
 
@@ -133,7 +135,7 @@ async def bulk_get_segment_jobs(ctx: Ctx) -> Response:
     ids = bulk_ids(ctx)
 
     def read(cur: Cursor) -> dict[str, dict[str, Any] | None]:
-        found = {oid: ctx.store.get(cur, ctx.sandbox, jobs.KIND, oid) for oid in ids}
+        found = {oid: ctx.store.get(cur, ctx.sandbox, segment_jobs.KIND, oid) for oid in ids}
         return {oid: public(doc) if doc else None for oid, doc in found.items()}
 
     return bulk_response(ctx, await ctx.read(read))
