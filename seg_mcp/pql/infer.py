@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.catalog import FieldCatalog, FieldRoot
-from seg_mcp.pql.diagnostics import Diagnostic
+from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
 from seg_mcp.pql.fndef import FunctionDef
 from seg_mcp.pql.functions import DEFINITIONS
 from seg_mcp.pql.ptypes import (
@@ -90,10 +90,10 @@ class Inference:
             self.expr(body)
         return self
 
-    def error(self, span: a.Span, message: str, code: str, **kw: object) -> None:
-        self.diagnostics.append(Diagnostic.at(span, message, code=code, **kw))  # type: ignore[arg-type]
+    def error(self, span: a.Span, message: str, code: DiagnosticCode, **kw: t.Any) -> None:
+        self.diagnostics.append(Diagnostic.at(span, message, code=code, **kw))
 
-    def warn(self, span: a.Span, message: str, code: str, **kw: object) -> None:
+    def warn(self, span: a.Span, message: str, code: DiagnosticCode, **kw: t.Any) -> None:
         self.error(span, message, code, severity="warning", **kw)
 
     @staticmethod

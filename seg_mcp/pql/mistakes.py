@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from seg_mcp.pql.functions import INVENTED
-from seg_mcp.pql.parser import normalise_unit
+from seg_mcp.pql.lexical import normalise_unit
 from seg_mcp.pql.printer import plural_unit
 
 CLOSER = {"(": ")", "[": "]", "{": "}"}

@@ -86,8 +86,9 @@ def _out(node: a.Node) -> Json:
     if isinstance(node, a.ContextRef):
         return {"nodeType": "contextRef", "levelsUp": node.levels_up}
     if isinstance(node, a.ListLiteral):
-        if all(isinstance(item, a.Literal) for item in node.items):
-            values = [item.value for item in node.items]  # type: ignore[union-attr]
+        scalars = [item for item in node.items if isinstance(item, a.Literal)]
+        if len(scalars) == len(node.items):
+            values = [item.value for item in scalars]
             return {"nodeType": "literal", "literalType": "List", "value": values}
         return {"nodeType": "list", "items": [_out(item) for item in node.items]}
     if isinstance(node, a.ObjectLiteral):
@@ -176,7 +177,7 @@ def from_pql_json(value: str | bytes | t.Mapping[str, t.Any]) -> a.Query:
     if isinstance(value, t.Mapping) and "nodeType" not in value and "value" in value:
         inner = value.get("value")  # an expression envelope {"type": "PQL", "format", "value"}
         if value.get("format") == "pql/json" or isinstance(inner, t.Mapping | str):
-            return from_pql_json(inner)  # type: ignore[arg-type]
+            return from_pql_json(t.cast(t.Mapping[str, t.Any], inner))
     return a.Query(body=_Reader().expr(value, "$"))
 
 
