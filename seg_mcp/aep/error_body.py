@@ -98,9 +98,12 @@ def _message(body: dict[str, Any], entries: list[dict[str, Any]]) -> str:
     return primary
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.split()).rstrip(".")
+
+
 def _same(a: str, b: str) -> bool:
-    squash = lambda s: " ".join(s.split()).rstrip(".")  # noqa: E731
-    return squash(a) == squash(b) or squash(a) in squash(b)
+    return _squash(a) == _squash(b) or _squash(a) in _squash(b)
 
 
 def error_from_response(

@@ -23,6 +23,7 @@ comes from the wire is passed through the client's redactor before it reaches an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 __all__ = [
     "AEPConnectionError",
@@ -45,6 +46,16 @@ __all__ = [
     "UnknownOperationError",
     "api_error_class",
 ]
+
+
+class ErrorDetails(TypedDict, total=False):
+    """The keyword arguments of `AEPError` besides the message."""
+
+    status: int | None
+    code: str | None
+    request_id: str | None
+    retryable: bool
+    hint: str | None
 
 
 class AEPError(Exception):
@@ -136,8 +147,8 @@ class InvalidParametersError(ClientUsageError):
 class TransportError(AEPError):
     """No HTTP response arrived."""
 
-    def __init__(self, message: str, *, sent: bool, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, sent: bool, **details: Unpack[ErrorDetails]) -> None:
+        super().__init__(message, **details)
         #: False when the failure happened before the request left this process.
         self.sent = sent
 

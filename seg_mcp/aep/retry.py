@@ -69,7 +69,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number `attempt + 1`: half fixed, half random ("equal jitter")."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0**attempt))
         return ceiling / 2 + self.random() * ceiling / 2
 
     def delay_for(self, response: httpx2.Response, attempt: int) -> float | None:
