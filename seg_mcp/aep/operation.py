@@ -77,6 +77,7 @@ class Service(StrEnum):
     SEGMENTATION = "/data/core/ups"
     SANDBOX_MANAGEMENT = "/data/foundation/sandbox-management"
     SCHEMA_REGISTRY = "/data/foundation/schemaregistry"
+    AUDIENCE_INGESTION = "/data/core/ais"
 
 
 @dataclass(frozen=True)

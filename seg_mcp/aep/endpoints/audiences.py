@@ -11,9 +11,10 @@ from seg_mcp.aep.models.audiences import (
     AudienceInput,
     AudienceList,
     BulkGetAudiencesResponse,
+    ExternalAudienceRun,
 )
 from seg_mcp.aep.models.common import BulkGetRequest, JsonPatchOperation, MessageResponse
-from seg_mcp.aep.operation import Query, SandboxName, operation
+from seg_mcp.aep.operation import Query, SandboxName, Service, operation
 from seg_mcp.aep.paging import next_start, paginate
 
 __all__ = ["AudiencesAPI"]
@@ -134,4 +135,18 @@ class AudiencesAPI(BaseAEPClient):
         self, body: BulkGetRequest | dict[str, Any] | Iterable[str], *, sandbox: SandboxName = None
     ) -> BulkGetAudiencesResponse:
         """`body` may also be the ids themselves."""
+        raise NotImplementedError  # @operation sends the request
+
+    @operation(
+        "getExternalAudienceRun",
+        "GET",
+        "/external-audience/{AUDIENCE_ID}/runs/{RUN_ID}",
+        summary="Status of one ingestion run of an external audience (Audience Ingestion API)",
+        service=Service.AUDIENCE_INGESTION,
+        in_spec=False,
+    )
+    async def get_external_audience_run(
+        self, audience_id: str, run_id: str, *, sandbox: SandboxName = None
+    ) -> ExternalAudienceRun:
+        """Adobe's external audiences guide, "Retrieve specific audience ingestion status"."""
         raise NotImplementedError  # @operation sends the request

@@ -28,6 +28,8 @@ __all__ = [
     "AudienceInput",
     "AudienceList",
     "BulkGetAudiencesResponse",
+    "ExternalAudienceRun",
+    "IngestionStage",
 ]
 
 
@@ -112,3 +114,22 @@ class AudienceList(ChildrenList[Audience]):
 
 class BulkGetAudiencesResponse(BulkGetResponse[Audience]):
     """207: `{"results": {"<id>": Audience | BulkGetError}}`."""
+
+
+class IngestionStage(AEPModel):
+    stage: str | None = None  # DATASET_INGEST (data lake) | PROFILE_STORE_INGEST (profiles)
+    status: str | None = None  # SUCCESS | FAILED
+    flow_run_id: str | None = None
+
+
+class ExternalAudienceRun(AEPModel):
+    """One ingestion run of an external audience (Audience Ingestion API, `/data/core/ais`)."""
+
+    audience_id: str | None = None
+    run_id: str | None = None
+    status: str | None = None  # SUCCESS | FAILED (PROCESSING while it runs)
+    differential_ingestion: bool | None = None
+    data_filter_start_time: int | None = None  # epoch
+    data_filter_end_time: int | None = None
+    ingestion_time: int | None = None
+    details: list[IngestionStage] = Field(default_factory=list)
