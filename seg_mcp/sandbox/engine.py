@@ -57,17 +57,17 @@ _INTEGERS = {
     "ubigint",
     "uhugeint",
 }
-_SCALARS = {
-    "varchar": "string",
-    "float": "double",
-    "double": "double",
-    "decimal": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-    "timestamp_s": "timestamp",
-    "timestamp_ms": "timestamp",
-    "timestamp_ns": "timestamp",
+_SCALARS: dict[str, SqlType] = {
+    "varchar": SqlType("string"),
+    "float": SqlType("double"),
+    "double": SqlType("double"),
+    "decimal": SqlType("double"),
+    "boolean": SqlType("boolean"),
+    "date": SqlType("date"),
+    "timestamp": SqlType("timestamp"),
+    "timestamp_s": SqlType("timestamp"),
+    "timestamp_ms": SqlType("timestamp"),
+    "timestamp_ns": SqlType("timestamp"),
 }
 
 
@@ -81,7 +81,7 @@ def sql_type(typ: DuckType) -> SqlType:
         return SqlType("map" if kind == "map" else "list", item=sql_type(children[-1][1]))
     if kind in _INTEGERS:
         return SqlType("integer")
-    return SqlType(_SCALARS.get(kind, "other"))  # type: ignore[arg-type]
+    return _SCALARS.get(kind) or SqlType("other")
 
 
 def _row_type(cur: Cursor, table: str, skip: str | None = None) -> SqlType:

@@ -75,7 +75,12 @@ _ACCEPTS = {
     "map": {"object"},
     "array": {"array"},
 }
-_INFERRED = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
+_INFERRED: dict[str, xdm.XdmType] = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+}
 _DUCK_KINDS = {
     **dict.fromkeys(("varchar", "date", "time", "timestamp", "timestamp with time zone"), "string"),
     **dict.fromkeys(("tinyint", "smallint", "integer", "bigint", "hugeint"), "integer"),
@@ -179,7 +184,7 @@ def fit(value: Any, f: xdm.XdmField | None, name: str, path: str) -> xdm.XdmFiel
 
 def _infer(value: Any, kind: str, name: str, path: str) -> xdm.XdmField | None:
     if kind in _INFERRED:
-        return xdm.XdmField(name, _INFERRED[kind])  # type: ignore[arg-type]
+        return xdm.XdmField(name, _INFERRED[kind])
     if kind == "object":
         kids = []
         for key, item in value.items():

@@ -17,6 +17,7 @@ import re
 import secrets
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from seg_mcp.sandbox.auth import TokenClaims
@@ -170,29 +171,26 @@ class Ims:
         if payload is None:
             return None
         client_id, org = str(payload["client_id"]), str(payload.get("org"))
-        common = {
-            "expires_ms": payload["_expires_ms"],
-            "token_id": str(payload.get("id")),
-            "scope": str(payload.get("scope") or ""),
-        }
+        claims = TokenClaims(
+            client_id,
+            org,
+            expires_ms=int(payload["_expires_ms"]),
+            token_id=str(payload.get("id")),
+            scope=str(payload.get("scope") or ""),
+        )
         if "user_id" not in payload:
             client = self.directory.client(client_id)
             if client is None or not client.confidential or client.org_id != org:
                 return None
             if self.sessions.token_revoked(str(payload.get("id"))):
                 return None
-            return TokenClaims(client_id, org, **common)  # type: ignore[arg-type]
+            return claims
         live = self._live_user(payload)
         if live is None:
             return None
         user, session = live
-        return TokenClaims(
-            client_id,
-            org,
-            user_id=session.user_id,
-            sandboxes=tuple(user.sandboxes),
-            sid=session.sid,
-            **common,  # type: ignore[arg-type]
+        return replace(
+            claims, user_id=session.user_id, sandboxes=tuple(user.sandboxes), sid=session.sid
         )
 
     def user_of(self, claims: TokenClaims) -> LocalUser | None:
