@@ -1,8 +1,10 @@
 """Everything that speaks HTTP to Adobe Experience Platform. Knows nothing about MCP or the sandbox.
 
-Laid out like httpx: the client core (`base`), auth (`auth`), transports passed in by the caller,
-one exception tree (`errors`); then one module per endpoint family (`endpoints/`), their models
-(`models/`), and the operation registry (`registry`).
+Laid out like httpx: the client core (`base`), auth (`auth/`, one module per kind of token),
+transports passed in by the caller, one exception tree (`errors`); then one module per endpoint
+family (`endpoints/`) declaring each operation once as a typed `@operation` method
+(`operation`), their models (`models/`), and the registry read off those declarations
+(`registry`).
 """
 
 from seg_mcp.aep.auth import (
