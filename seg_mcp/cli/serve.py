@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from seg_mcp.config import BackendConfig
 
 _EPILOG = """\
-toolsets: context, pql, definitions, audiences, evaluate, jobs, schedules, search, delete (or all).
+toolsets: `seg-mcp tools` lists them with their tools (or all).
 Names are comma-separated or repeated. An unknown name fails at start (exit 2)."""
 
 

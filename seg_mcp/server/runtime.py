@@ -11,7 +11,7 @@ of their own (sandbox types read with their token, cached for them). The deploym
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -240,6 +240,17 @@ class Call:
             return decode_cursor(cursor, self.spec.name, self.sandbox)
         except ValueError as exc:
             raise Refusal(str(exc)) from None
+
+    def position(self, cursor: str | None, key: str) -> int:
+        """Where a page starts: `key` of the cursor (0 without one)."""
+        return int(self.page_params(cursor).get(key, 0))
+
+    def paging(self, nxt: Mapping[str, object] | None) -> dict[str, Any]:
+        """A page's `has_more` and `next_cursor`, from the cursor parameters of the next page
+        (None: this page is the last)."""
+        if nxt is None:
+            return {"has_more": False, "next_cursor": None}
+        return {"has_more": True, "next_cursor": self.cursor(dict(nxt))}
 
     async def wait(
         self,

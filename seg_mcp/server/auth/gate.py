@@ -99,7 +99,7 @@ class AuthGate:
     def _oauth_router(self, provider: SegOAuthProvider) -> ASGIApp:
         pages = OAuthPages(provider)
         sdk_routes = create_auth_routes(
-            provider,  # type: ignore[arg-type]
+            provider,
             issuer_url=AnyHttpUrl("http://127.0.0.1"),  # its metadata route is shadowed below
             client_registration_options=ClientRegistrationOptions(enabled=True),
             revocation_options=RevocationOptions(enabled=True),

@@ -3,6 +3,7 @@ by the `evaluate` and `jobs` toolsets."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from pydantic import BaseModel
@@ -64,19 +65,23 @@ def handle(kind: Kind, job_id: str | int | None) -> str:
 
 
 def parse(value: str) -> tuple[Kind, str]:
-    kind, _, job_id = value.partition(":")
-    if kind not in KINDS or not job_id:
+    prefix, _, job_id = value.partition(":")
+    kind = next((k for k in KINDS if k == prefix), None)
+    if kind is None or not job_id:
         raise Refusal(
             f"{value!r} is not a job handle; handles look like preview:<id>, segment-job:<id> "
             "or export-job:<id> (as preview_audience, run_segment_job and export_audience return)"
         )
-    return kind, job_id  # type: ignore[return-value]
+    return kind, job_id
+
+
+def _errors(job: SegmentJob | ExportJob) -> str | None:
+    return "; ".join(clean(e.msg) or "" for e in job.errors or ()) or None
 
 
 def segment_job(job: SegmentJob) -> Job:
     status = job.status or "NEW"
     counts = (job.metrics.segmented_profile_counter if job.metrics else None) or None
-    errors = "; ".join(clean(e.msg) or "" for e in job.errors or ()) or None
     return Job(
         handle=handle("segment-job", job.id),
         kind="segment-job",
@@ -84,14 +89,13 @@ def segment_job(job: SegmentJob) -> Job:
         status=status,
         done=status in SegmentJobStatus.TERMINAL,
         profiles={k: int(v) for k, v in counts.items()} if counts else None,
-        error=errors,
+        error=_errors(job),
     )
 
 
 def export_job(job: ExportJob) -> Job:
     status = job.status or "NEW"
     exported = job.metrics.total_exported_profile_counter if job.metrics else None
-    errors = "; ".join(clean(e.msg) or "" for e in job.errors or ()) or None
     return Job(
         handle=handle("export-job", job.id),
         kind="export-job",
@@ -99,7 +103,7 @@ def export_job(job: ExportJob) -> Job:
         status=status,
         done=status in ExportJobStatus.TERMINAL,
         profiles={"exported": exported} if exported is not None else None,
-        error=errors,
+        error=_errors(job),
     )
 
 
@@ -128,37 +132,34 @@ async def preview(call: Call, preview_id: str, sample: int) -> Job:
     )
 
 
-async def wait_segment_job(call: Call, job_id: str, wait: float) -> Job:
+async def _wait(call: Call, what: str, fetch: Callable[[], Awaitable[Job]], wait: float) -> Job:
+    """Fetch the job until it is done or `wait` seconds pass, reporting its status."""
     latest: list[Job] = []
 
     async def poll() -> tuple[bool, str]:
-        job = segment_job(await call.client.retrieve_segment_job(job_id, sandbox=call.sandbox))
+        job = await fetch()
         latest[:] = [job]
-        return job.done, f"segment job {job_id}: {job.status}"
+        return job.done, f"{what}: {job.status}"
 
     await call.wait(poll, wait)
     return latest[0]
+
+
+async def wait_segment_job(call: Call, job_id: str, wait: float) -> Job:
+    async def fetch() -> Job:
+        return segment_job(await call.client.retrieve_segment_job(job_id, sandbox=call.sandbox))
+
+    return await _wait(call, f"segment job {job_id}", fetch, wait)
 
 
 async def wait_export_job(call: Call, job_id: str, wait: float) -> Job:
-    latest: list[Job] = []
+    async def fetch() -> Job:
+        return export_job(await call.client.retrieve_export_job(job_id, sandbox=call.sandbox))
 
-    async def poll() -> tuple[bool, str]:
-        job = export_job(await call.client.retrieve_export_job(job_id, sandbox=call.sandbox))
-        latest[:] = [job]
-        return job.done, f"export job {job_id}: {job.status}"
-
-    await call.wait(poll, wait)
-    return latest[0]
+    return await _wait(call, f"export job {job_id}", fetch, wait)
 
 
 async def wait_preview(call: Call, preview_id: str, wait: float, sample: int) -> Job:
-    latest: list[Job] = []
-
-    async def poll() -> tuple[bool, str]:
-        job = await preview(call, preview_id, sample)
-        latest[:] = [job]
-        return job.done, f"preview {preview_id}: {job.status}"
-
-    await call.wait(poll, wait)
-    return latest[0]
+    return await _wait(
+        call, f"preview {preview_id}", lambda: preview(call, preview_id, sample), wait
+    )

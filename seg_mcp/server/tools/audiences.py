@@ -11,7 +11,7 @@ from seg_mcp.aep.models.common import Expression, JsonPatchOperation, SchemaRef
 from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
 from seg_mcp.server.tools._shape import AudienceItem, FoundOut, audience, describe
 
@@ -35,9 +35,10 @@ async def find_audiences(
     name: Annotated[str | None, Field(description="Name contains (case-insensitive).")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
+    sandbox: Sandbox = None,
 ) -> AudiencesOut:
     """List audiences (paged, filter by name) or get them by id."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if ids and len(ids) == 1:
         return AudiencesOut(items=[audience(await client.get_audience(ids[0], sandbox=sandbox))])
     if ids:
@@ -45,13 +46,12 @@ async def find_audiences(
         return AudiencesOut(
             items=[audience(a) for a in bulk.found().values()], missing=list(bulk.missing())
         )
-    start = int(call.page_params(cursor).get("start", 0))
+    start = call.position(cursor, "start")
     listed = await client.list_audiences(start=start, limit=limit, name=name, sandbox=sandbox)
     nxt = listed.paging.next if listed.paging else None
     return AudiencesOut(
         items=[audience(a) for a in listed.children],
-        has_more=nxt is not None,
-        next_cursor=call.cursor({"start": nxt}) if nxt is not None else None,
+        **call.paging({"start": nxt} if nxt is not None else None),
     )
 
 
@@ -88,12 +88,13 @@ async def save_audience(
     state: Literal["draft", "published", "inactive"] | None = None,
     id: Annotated[str | None, Field(description="Update this audience.")] = None,
     replace: Annotated[bool, Field(description="With id: replace it whole (PUT).")] = False,
+    sandbox: Sandbox = None,
 ) -> SavedAudience:
     """Create an audience (from PQL, or external with external_id), or update one (id): given
     fields are patched, or the whole audience replaced with replace=true."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if pql is not None:
-        report = check(pql, await call.runtime.catalog(sandbox))
+        report = check(pql, await call.runtime.catalog(call.sandbox))
         if not report.ok:
             await call.audit("createAudience", id or str(name), "refused", detail="invalid PQL")
             return SavedAudience(saved=False, diagnostics=report.diagnostics)

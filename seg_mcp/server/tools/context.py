@@ -41,7 +41,6 @@ class ContextOut(Output):
     toolset="context",
     annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
     operations=(),
-    sandboxed=False,
 )
 async def get_context(call: Call) -> ContextOut:
     """Where this server acts: backend (Adobe or the local sandbox), org, sandboxes with their

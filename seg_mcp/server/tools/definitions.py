@@ -11,7 +11,7 @@ from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
 from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
 from seg_mcp.server.tools._shape import DefinitionItem, FoundOut, definition, describe
 
@@ -36,10 +36,14 @@ class DefinitionsOut(FoundOut):
     ),
 )
 async def find_segment_definitions(
-    call: Call, ids: Ids = None, cursor: Cursor = None, limit: Limit = 20
+    call: Call,
+    ids: Ids = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+    sandbox: Sandbox = None,
 ) -> DefinitionsOut:
     """List segment definitions (newest first, paged) or get them by id, with their PQL."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if ids and len(ids) == 1:
         found = await client.retrieve_segment_definition_by_id(ids[0], sandbox=sandbox)
         return DefinitionsOut(items=[definition(found)])
@@ -48,7 +52,7 @@ async def find_segment_definitions(
         return DefinitionsOut(
             items=[definition(d) for d in bulk.found().values()], missing=list(bulk.missing())
         )
-    page = int(call.page_params(cursor).get("page", 0))
+    page = call.position(cursor, "page")
     listed = await client.list_segment_definitions(
         page=page, limit=limit, sort="creationTime:desc", sandbox=sandbox
     )
@@ -56,8 +60,7 @@ async def find_segment_definitions(
     more = total_pages is not None and page + 1 < total_pages
     return DefinitionsOut(
         items=[definition(d) for d in listed.segments],
-        has_more=more,
-        next_cursor=call.cursor({"page": page + 1}) if more else None,
+        **call.paging({"page": page + 1} if more else None),
     )
 
 
@@ -103,10 +106,11 @@ async def save_segment_definition(
     description: Annotated[str | None, Field(max_length=2000)] = None,
     evaluation: Evaluation | None = None,
     id: Annotated[str | None, Field(description="Update this definition (overwrites).")] = None,
+    sandbox: Sandbox = None,
 ) -> SavedDefinition:
     """Create a segment definition, or update one (id). The PQL is checked first; an invalid
     query is refused with its diagnostics and nothing is sent."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     existing = await client.retrieve_segment_definition_by_id(id, sandbox=sandbox) if id else None
     if existing is None and (not name or not pql):
         raise Refusal("creating a segment definition needs name and pql.")
@@ -114,7 +118,7 @@ async def save_segment_definition(
     if text is None:
         raise Refusal(f"segment definition {id} has no pql/text expression; pass pql.")
     if pql is not None:
-        report = check(pql, await call.runtime.catalog(sandbox))
+        report = check(pql, await call.runtime.catalog(call.sandbox))
         if not report.ok:
             await call.audit(
                 "createSegmentDefinition" if id is None else "patchSegmentDefinition",

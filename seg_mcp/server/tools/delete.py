@@ -10,7 +10,15 @@ from pydantic import Field
 
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import (
+    Confirmation,
+    ConfirmPhrase,
+    Refusal,
+    Sandbox,
+    ToolSpec,
+    hints,
+    tool,
+)
 
 TOOLS: list[ToolSpec] = []
 
@@ -86,10 +94,12 @@ async def delete_resource(
     force: Annotated[
         bool, Field(description="Delete a definition even if others depend on it.")
     ] = False,
+    confirm: ConfirmPhrase = None,
+    sandbox: Sandbox = None,
 ) -> Deleted:
     """Delete a segment definition, audience or schedule. Asks the user to confirm; lists a
     definition's dependents and refuses unless force=true."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if kind == "segment-definition":
         await call.write(
             "deleteSegmentDefinition", id, client.delete_segment_definition(id, sandbox=sandbox)

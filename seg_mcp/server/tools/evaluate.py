@@ -18,7 +18,7 @@ from seg_mcp.aep.models.export_jobs import (
 from seg_mcp.aep.models.previews import CreatePreviewRequest
 from seg_mcp.server.pqlcheck import check
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
-from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
 from seg_mcp.server.tools._params import Pql, Wait
@@ -39,6 +39,7 @@ async def preview_audience(
     pql: Pql,
     sample: Annotated[int, Field(ge=0, le=100, description="Members to return.")] = 10,
     wait_seconds: Wait = DEFAULT_WAIT,
+    sandbox: Sandbox = None,
 ) -> JobsOut:
     """Estimate the size of a PQL query and preview sample members, without saving anything.
     size_known=false means not known yet, not empty."""
@@ -65,10 +66,13 @@ async def preview_audience(
     operations=("createSegmentJob", "retrieveSegmentJob"),
 )
 async def run_segment_job(
-    call: Call, segment_ids: SegmentIds, wait_seconds: Wait = DEFAULT_WAIT
+    call: Call,
+    segment_ids: SegmentIds,
+    wait_seconds: Wait = DEFAULT_WAIT,
+    sandbox: Sandbox = None,
 ) -> JobsOut:
     """Evaluate segment definitions now (a segment job), updating audience membership."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     job = await call.write(
         "createSegmentJob",
         ",".join(segment_ids),
@@ -93,9 +97,10 @@ async def export_audience(
     ] = None,
     status: list[Literal["realized", "existing", "exited"]] | None = None,
     wait_seconds: Wait = DEFAULT_WAIT,
+    sandbox: Sandbox = None,
 ) -> JobsOut:
     """Export the members of audiences to a dataset (an export job)."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     body = CreateExportJobRequest(
         destination=ExportDestination(dataset_id=dataset_id, segment_per_batch=False),
         schema=SchemaRef(name="_xdm.context.profile"),

@@ -7,9 +7,17 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from seg_mcp.aep import NotFoundError
-from seg_mcp.aep.paging import link_query
+from seg_mcp.aep.paging import link_href, link_query
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
-from seg_mcp.server.toolkit import Confirmation, Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import (
+    Confirmation,
+    ConfirmPhrase,
+    Refusal,
+    Sandbox,
+    ToolSpec,
+    hints,
+    tool,
+)
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
 from seg_mcp.server.tools._params import Cursor, Limit, Wait
@@ -46,10 +54,11 @@ async def get_job(
     cursor: Cursor = None,
     limit: Limit = 20,
     wait_seconds: Wait = DEFAULT_WAIT,
+    sandbox: Sandbox = None,
 ) -> JobsOut:
     """Status of jobs by handle, waiting up to wait_seconds for them to finish; or list recent
     segment or export jobs."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if handles:
         parsed = [_jobs.parse(h) for h in handles]
         segment_ids = [i for k, i in parsed if k == "segment-job"]
@@ -71,24 +80,24 @@ async def get_job(
         return JobsOut(jobs=out)
     if recent is None:
         raise Refusal("give handles, or recent='segment-job' or 'export-job' to list jobs.")
-    params = call.page_params(cursor)
     if recent == "segment-job":
-        start = int(params.get("start", 0))
+        start = call.position(cursor, "start")
         listed = await client.list_segment_jobs(
             start=start, limit=limit, status=status, sort="creationTime:desc", sandbox=sandbox
         )
         jobs = [_jobs.segment_job(j) for j in listed.children]
-        more = len(jobs) == limit
-        nxt: dict[str, object] = {"start": start + limit}
+        nxt: dict[str, object] | None = {"start": start + limit} if len(jobs) == limit else None
     else:
         page = await client.list_export_jobs(
-            limit=limit, offset=params.get("offset"), status=status, sandbox=sandbox
+            limit=limit,
+            offset=call.page_params(cursor).get("offset"),
+            status=status,
+            sandbox=sandbox,
         )
         jobs = [_jobs.export_job(j) for j in page.records]
-        linked = link_query(page.link.next if page.link else None, ["offset"])
-        more = linked is not None
-        nxt = {"offset": (linked or {}).get("offset")}
-    return JobsOut(jobs=jobs, has_more=more, next_cursor=call.cursor(nxt) if more else None)
+        linked = link_query(link_href(page.link.next if page.link else None), ["offset"])
+        nxt = {"offset": linked.get("offset")} if linked is not None else None
+    return JobsOut(jobs=jobs, **call.paging(nxt))
 
 
 async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
@@ -116,9 +125,11 @@ async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
 async def cancel_job(
     call: Call,
     handle: Annotated[str, Field(description="Job handle, e.g. segment-job:<id>.")],
+    confirm: ConfirmPhrase = None,
+    sandbox: Sandbox = None,
 ) -> JobsOut:
     """Cancel a preview, segment job or export job. Asks the user to confirm."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     kind, job_id = _jobs.parse(handle)
     if kind == "preview":
         await call.write("deletePreview", job_id, client.delete_preview(job_id, sandbox=sandbox))

@@ -12,7 +12,7 @@ from seg_mcp.aep.models.segment_definitions import SegmentConversionRequest
 from seg_mcp.server.output import Output, Page, Text, clean
 from seg_mcp.server.pqlcheck import Checked, CheckReport, check
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Limit, Pql
 
 TOOLS: list[ToolSpec] = []
@@ -44,7 +44,7 @@ class CheckOut(Output, Checked):
 
 def _as_out(report: CheckReport, **extra: object) -> CheckOut:
     data = report.model_dump(exclude={"ast"})
-    return CheckOut(**data, **extra)  # type: ignore[arg-type]
+    return CheckOut.model_validate({**data, **extra})
 
 
 @tool(
@@ -63,6 +63,7 @@ async def check_pql(
             "platform to accept the query (network)."
         ),
     ] = False,
+    sandbox: Sandbox = None,
 ) -> CheckOut:
     """Check a PQL query: diagnostics with line/column and hints, plain-English meaning, fields
     and segments referenced, evaluation eligibility. Local unless online=true."""
@@ -122,6 +123,7 @@ async def find_fields(
     under: Annotated[str | None, Field(description="Only fields under this path.")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
+    sandbox: Sandbox = None,
 ) -> FieldsOut:
     """Browse the sandbox's profile or event fields (from its union schema): paths with types,
     searchable by path or description. Use real paths in PQL."""
@@ -134,7 +136,7 @@ async def find_fields(
         if f.path.startswith(prefix)
         and all(w in f"{f.path} {f.title or ''} {f.description or ''}".lower() for w in words)
     ]
-    start = int(call.page_params(cursor).get("offset", 0))
+    start = call.position(cursor, "offset")
     chosen = found[start : start + limit]
     more = start + limit < len(found)
     return FieldsOut(
@@ -144,6 +146,5 @@ async def find_fields(
             FieldOut(path=f.path, type=f.describe_type(), description=clean(f.description, 200))
             for f in chosen
         ],
-        has_more=more,
-        next_cursor=call.cursor({"offset": start + limit}) if more else None,
+        **call.paging({"offset": start + limit} if more else None),
     )

@@ -10,7 +10,7 @@ from seg_mcp.aep.models.common import JsonPatchOperation
 from seg_mcp.aep.models.schedules import Schedule, ScheduleInput, ScheduleProperties
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import Refusal, ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Limit
 from seg_mcp.server.tools._shape import iso
 
@@ -62,18 +62,18 @@ async def find_schedules(
     id: Annotated[str | None, Field(description="Get this schedule.")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
+    sandbox: Sandbox = None,
 ) -> SchedulesOut:
     """List evaluation schedules (paged) or get one by id."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if id:
         return SchedulesOut(items=[_item(await client.retrieve_schedule(id, sandbox=sandbox))])
-    start = int(call.page_params(cursor).get("start", 0))
+    start = call.position(cursor, "start")
     listed = await client.list_schedules(start=start, limit=limit, sandbox=sandbox)
     nxt = listed.page.next if listed.page and listed.page.next not in (None, "") else None
     return SchedulesOut(
         items=[_item(s) for s in listed.children],
-        has_more=nxt is not None,
-        next_cursor=call.cursor({"start": int(nxt)}) if nxt is not None else None,
+        **call.paging({"start": int(nxt)} if nxt is not None else None),
     )
 
 
@@ -94,9 +94,10 @@ async def save_schedule(
         list[str] | None, Field(description="Segments to evaluate; ['*'] = all.")
     ] = None,
     id: Annotated[str | None, Field(description="Update this schedule's cron/state.")] = None,
+    sandbox: Sandbox = None,
 ) -> SchedulesOut:
     """Create a daily batch evaluation schedule, or change one's cron or state (id)."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if id is not None:
         ops = [
             JsonPatchOperation(path=path, value=value)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
-from seg_mcp.server.toolkit import ToolSpec, hints, tool
+from seg_mcp.server.toolkit import Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor
 
 TOOLS: list[ToolSpec] = []
@@ -66,10 +66,11 @@ async def search_segments(
     ] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
+    sandbox: Sandbox = None,
 ) -> SearchOut:
     """Search segments and folders: hit counts per namespace, the hits in one namespace (paged),
     or the folder path of an entity."""
-    client, sandbox = call.client, call.sandbox
+    client = call.client
     if namespace is None:
         counts = await client.list_search_counts(s=query, sandbox=sandbox)
         return SearchOut(
@@ -84,7 +85,7 @@ async def search_segments(
             namespace=namespace, entity_id=folder_path_of, sandbox=sandbox
         )
         return SearchOut(path=[clean(e.name) or str(e.id) for e in tax.taxonomy])
-    page = int(call.page_params(cursor).get("page", 0))
+    page = call.position(cursor, "page")
     found = await client.list_full_text_indexed_objects(
         namespace=namespace, s=query, limit=limit, page=page, sandbox=sandbox
     )
@@ -101,6 +102,5 @@ async def search_segments(
             )
             for e in found.entities
         ],
-        has_more=more,
-        next_cursor=call.cursor({"page": page + 1}) if more else None,
+        **call.paging({"page": page + 1} if more else None),
     )
