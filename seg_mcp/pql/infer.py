@@ -8,7 +8,7 @@ import typing as t
 from collections.abc import Callable
 
 from seg_mcp.pql import ast as a
-from seg_mcp.pql.catalog import FieldCatalog, FieldRoot
+from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
 from seg_mcp.pql.fndef import FunctionDef
 from seg_mcp.pql.functions import DEFINITIONS
@@ -29,21 +29,13 @@ from seg_mcp.pql.ptypes import (
     field_table,
 )
 from seg_mcp.pql.typewords import subject, text_of
+from seg_mcp.pql.unknownfield import last_name_span, report_unknown
 
 __all__ = ["EVENT", "PROFILE", "Inference"]
 
 PROFILE = PType("object", root="profile")
 EVENT = PType("object", root="event")
 XEVENTS = PType("array", item=EVENT, root="event")
-
-
-def _segment(node: a.FieldLookup) -> a.Span:
-    """The span of the last name of a lookup (``countryCod`` in ``homeAddress.countryCod``)."""
-    s = node.span
-    if not s.line or s.end - s.start < len(node.field_name):
-        return s
-    n = len(node.field_name)
-    return a.Span(s.end_line, max(1, s.end_column - n), s.end_line, s.end_column, s.end - n, s.end)
 
 
 class Inference:
@@ -202,7 +194,7 @@ class Inference:
         if root is None:
             if owner.kind in SCALARS:
                 self.error(
-                    _segment(node),
+                    last_name_span(node),
                     f"`{text_of(node.object)}` is {owner.words()}; it has no field `{name}`",
                     "unknown-field",
                 )
@@ -210,7 +202,7 @@ class Inference:
         path = f"{owner.path}.{name}" if owner.path else name
         if owner.kind in SCALARS:
             self.error(
-                _segment(node),
+                last_name_span(node),
                 f"`{owner.path}` is {owner.words()} field; it has no field `{name}`",
                 "unknown-field",
             )
@@ -223,62 +215,9 @@ class Inference:
         rest = ".".join(step.field_name for step in chain[index + 1 :])
         full = f"{path}.{rest}" if rest else path
         written = ".".join(step.field_name for step in chain)
-        self.unknown(root, path, full, written, node, base)
+        report_unknown(self, root, path, full, written, node, base)
         self.fields[(root, full)] = None
         return ANY
-
-    def unknown(
-        self,
-        root: FieldRoot,
-        path: str,
-        full: str,
-        written: str,
-        node: a.FieldLookup,
-        base: a.Node,
-    ) -> None:
-        """Report an unknown path: as a field of the other root read in the wrong context when
-        that root has it (as written from its base, or from the root), else with suggestions."""
-        other: FieldRoot = "event" if root == "profile" else "profile"
-        span = _segment(node)
-        table = self.tables[other]
-        if table.get(written) is not None and not isinstance(base, a.VarRef | a.XEvent):
-            full = written
-        if table.get(full) is not None or ("." not in path and table.get(path) is not None):
-            if root == "profile":
-                var = self.event_vars[-1] if self.event_vars else "X"
-                self.error(
-                    span,
-                    f"`{full}` is an event field (ExperienceEvent), but here it is read from "
-                    "the profile",
-                    "event-context",
-                    hint=f"events are reached through xEvent: select {var} from xEvent where "
-                    f"{var}.{full} ..., or xEvent[{full} ...]"
-                    if not self.event_vars
-                    else f"read it from the event: {var}.{full}",
-                )
-            else:
-                depth = len(self.scopes) - 1
-                way = f"{'^' * depth}.{full}" if depth and not isinstance(base, a.VarRef) else full
-                self.error(
-                    span,
-                    f"`{full}` is a profile field, but here it is read from an event",
-                    "event-context",
-                    hint=f"read it from the profile: {way}",
-                )
-            return
-        where = "profile" if root == "profile" else "event"
-        suggestions = tuple(self.catalog.suggest(root, full) if self.catalog else ())
-        message = f"unknown {where} field `{full}`"
-        if "." in path:
-            parent = path.rpartition(".")[0]
-            message += f": `{parent}` has no field `{node.field_name}`"
-        self.error(
-            span,
-            message,
-            "unknown-field",
-            hint=f"did you mean {' or '.join(suggestions)}?" if suggestions else None,
-            suggestions=suggestions,
-        )
 
     # -- scopes ----------------------------------------------------------------------------
 
