@@ -65,51 +65,53 @@ def _element_type(inf: Inference, node: a.FnApply) -> PType:
     return owner  # filter, topN, bottomN
 
 
-def _filter_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+def _filter_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     if len(node.args) != 2:
         raise cannot(f"{node.name} takes one condition", node)
-    rel, cond = per_element(c, node, receiver_relation(c, node, scope), scope)
-    return rel.where(c.truth(cond).sql)
+    rel, cond = per_element(compiler, node, receiver_relation(compiler, node, scope), scope)
+    return rel.where(compiler.truth(cond).sql)
 
 
-def _exists_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
-    rel = receiver_relation(c, node, scope)
+def _exists_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    rel = receiver_relation(compiler, node, scope)
     if len(node.args) == 1:
         return exists(rel)
-    rel, cond = per_element(c, node, rel, scope)
-    return exists(rel.where(c.truth(cond).sql))
+    rel, cond = per_element(compiler, node, rel, scope)
+    return exists(rel.where(compiler.truth(cond).sql))
 
 
-def _map_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+def _map_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     if len(node.args) != 2:
         raise cannot("map takes one expression", node)
-    rel, value = per_element(c, node, receiver_relation(c, node, scope), scope)
+    rel, value = per_element(compiler, node, receiver_relation(compiler, node, scope), scope)
     if isinstance(value, Relation):
         return merge(rel, value)
     if value.type.kind == "list":
-        return merge(rel, c.to_rel(value, node))
-    return map_elements(rel, c.as_value(value))
+        return merge(rel, compiler.to_rel(value, node))
+    return map_elements(rel, compiler.as_value(value))
 
 
-def _aggregate_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
-    rel = receiver_relation(c, node, scope)
+def _aggregate_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    rel = receiver_relation(compiler, node, scope)
     if len(node.args) > 2:
         raise cannot(f"{node.name} takes at most one expression", node)
     if len(node.args) == 1:
-        return aggregate_values(c, rel, node.name, rel.elem, node)
-    rel, value = per_element(c, node, rel, scope)
+        return aggregate_values(compiler, rel, node.name, rel.elem, node)
+    rel, value = per_element(compiler, node, rel, scope)
     if node.name == "count":  # elements for which the expression holds (is defined)
-        return aggregate_values(c, rel.where(c.truth(value).sql), "count", rel.elem, node)
+        return aggregate_values(
+            compiler, rel.where(compiler.truth(value).sql), "count", rel.elem, node
+        )
     if isinstance(value, Relation):
         rel = merge(rel, value)
         value = rel.elem
     elif value.type.kind == "list":
-        rel = merge(rel, c.to_rel(value, node))
+        rel = merge(rel, compiler.to_rel(value, node))
         value = rel.elem
-    return aggregate_values(c, rel, node.name, value, node)
+    return aggregate_values(compiler, rel, node.name, value, node)
 
 
-def _top_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+def _top_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     """``array.topN(value, n)`` / ``bottomN``: the n elements with the largest (smallest) defined
     value, in that order, ties in the array's order (events: by time). A correlated derived table
     ``(SELECT ... ORDER BY value LIMIT n)``, numbered in that order."""
@@ -118,16 +120,16 @@ def _top_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     count = node.args[2]
     if not (isinstance(count, a.Literal) and count.literal_type == "Integer"):
         raise UnsupportedQuery(f"{node.name}() with a count that is not a whole number", count)
-    rel = receiver_relation(c, node, scope)
-    body, inner = element_scope(c, node.args[1], rel, scope)
-    key = c.as_value(c.val(body, inner))
+    rel = receiver_relation(compiler, node, scope)
+    body, inner = element_scope(compiler, node.args[1], rel, scope)
+    key = compiler.as_value(compiler.val(body, inner))
     if not key.type.is_scalar:
         raise cannot(f"{node.name} by {key.type.describe()}", node.args[1])
-    alias, row = c.alias("t"), rel.elem.row
+    alias, row = compiler.alias("t"), rel.elem.row
     order = [exp.Ordered(this=key.sql, desc=node.name == "topN"), *rel.order]
     number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
     if row is None:
-        item: exp.Expr = exp.alias_(c.as_value(rel.elem).sql, ident("v"), copy=False)
+        item: exp.Expr = exp.alias_(compiler.as_value(rel.elem).sql, ident("v"), copy=False)
         elem = SqlValue(exp.column("v", table=alias, quoted=True), rel.elem.type)
     else:  # an event stays a row: its columns, not one struct per event
         item = exp.Column(this=exp.Star(), table=ident(row))

@@ -36,8 +36,8 @@ def _map_type(inf: Inference, node: a.FnApply) -> PType:
     return value if node.name == "get" else array_of(value)
 
 
-def _map_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
-    receiver = c.val(node.args[0], scope)
+def _map_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    receiver = compiler.val(node.args[0], scope)
     if receiver.type.kind == "null":
         return SqlValue(exp.Null(), NULL)
     if receiver.type.kind != "map":
@@ -45,7 +45,7 @@ def _map_sql(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     item = receiver.type.item or NULL
     if node.name == "get":
         arity(node, 2)
-        key = c.text(c.val(node.args[1], scope), node.args[1])
+        key = compiler.text(compiler.val(node.args[1], scope), node.args[1])
         return SqlValue(call("map_extract_value", receiver.sql, key.sql), item)
     arity(node, 1)
     if node.name == "keys":

@@ -57,74 +57,76 @@ def map_elements(rel: Relation, elem: SqlValue) -> Relation:
 # -- declarations ----------------------------------------------------------------------------
 
 
-def _declare(c: Compiler, decl: a.VarDecl, scope: Scope) -> tuple[Relation, Scope]:
-    rel = c.to_rel(c.value(decl.range, scope), decl.range)
+def _declare(compiler: Compiler, decl: a.VarDecl, scope: Scope) -> tuple[Relation, Scope]:
+    rel = compiler.to_rel(compiler.value(decl.range, scope), decl.range)
     scope = scope.bind(decl.name, rel.elem)
     if decl.condition is not None:
-        rel = rel.where(c.test(decl.condition, scope).sql)
+        rel = rel.where(compiler.test(decl.condition, scope).sql)
     return rel, scope
 
 
-def declarations(c: Compiler, decls: tuple[a.VarDecl, ...], scope: Scope) -> tuple[Relation, Scope]:
+def declarations(
+    compiler: Compiler, decls: tuple[a.VarDecl, ...], scope: Scope
+) -> tuple[Relation, Scope]:
     """The tuples of a declaration list as one relation (later ranges and conditions see the
     earlier variables); its element is the last variable."""
     joined: Relation | None = None
     for decl in decls:
-        rel, scope = _declare(c, decl, scope)
+        rel, scope = _declare(compiler, decl, scope)
         joined = rel if joined is None else merge(joined, rel)
     assert joined is not None
     return joined, scope
 
 
-def select(c: Compiler, node: a.Select, scope: Scope) -> Compiled:
-    return declarations(c, node.decls, scope)[0]
+def select(compiler: Compiler, node: a.Select, scope: Scope) -> Compiled:
+    return declarations(compiler, node.decls, scope)[0]
 
 
-def quantifier(c: Compiler, node: a.Quantifier, scope: Scope) -> Compiled:
+def quantifier(compiler: Compiler, node: a.Quantifier, scope: Scope) -> Compiled:
     if node.kind == "exists":
-        return exists(declarations(c, node.decls, scope)[0])
-    return pred(_forall(c, node.decls, scope), nullable=False)
+        return exists(declarations(compiler, node.decls, scope)[0])
+    return pred(_forall(compiler, node.decls, scope), nullable=False)
 
 
-def _forall(c: Compiler, decls: tuple[a.VarDecl, ...], scope: Scope) -> exp.Expr:
+def _forall(compiler: Compiler, decls: tuple[a.VarDecl, ...], scope: Scope) -> exp.Expr:
     """Every element of the first range satisfies its condition and, for it, the rest."""
     first, rest = decls[0], decls[1:]
-    rel = c.to_rel(c.value(first.range, scope), first.range)
+    rel = compiler.to_rel(compiler.value(first.range, scope), first.range)
     inner_scope = scope.bind(first.name, rel.elem)
     checks: list[exp.Expr] = []
     if first.condition is not None:
-        checks.append(coalesce_false(c.test(first.condition, inner_scope).sql))
+        checks.append(coalesce_false(compiler.test(first.condition, inner_scope).sql))
     if rest:
-        checks.append(_forall(c, rest, inner_scope))
+        checks.append(_forall(compiler, rest, inner_scope))
     if not checks:
         return exp.true()
     ok = checks[0] if len(checks) == 1 else exp.And(this=checks[0], expression=checks[1])
     counterexample = rel.where(exp.Not(this=exp.Paren(this=ok)))
-    return c.negate(exists(counterexample)).sql
+    return compiler.negate(exists(counterexample)).sql
 
 
-def aggregate(c: Compiler, node: a.Aggregate, scope: Scope) -> Compiled:
-    rel, inner = declarations(c, node.decls, scope)
-    value: Compiled = rel.elem if node.value is None else c.value(node.value, inner)
+def aggregate(compiler: Compiler, node: a.Aggregate, scope: Scope) -> Compiled:
+    rel, inner = declarations(compiler, node.decls, scope)
+    value: Compiled = rel.elem if node.value is None else compiler.value(node.value, inner)
     if isinstance(value, Relation):
         rel = merge(rel, value)
         value = rel.elem
-    return aggregate_values(c, rel, node.function, value, node)
+    return aggregate_values(compiler, rel, node.function, value, node)
 
 
 # -- aggregates ------------------------------------------------------------------------------
 
 
 def aggregate_values(
-    c: Compiler, rel: Relation, function: str, value: SqlValue, node: a.Node
+    compiler: Compiler, rel: Relation, function: str, value: SqlValue, node: a.Node
 ) -> SqlValue:
     if function == "count":
         return SqlValue(exp.Subquery(this=rel.select(exp.Count(this=exp.Star()))), INTEGER, False)
     if function in ("sum", "average"):
-        value = c.numeric(value, node)
+        value = compiler.numeric(value, node)
         type_ = DOUBLE if function == "average" or value.type.kind != "integer" else INTEGER
     else:
-        value = c.as_value(value)
+        value = compiler.as_value(value)
         if not value.type.is_scalar:
             raise cannot(f"{function} of {value.type.describe()}", node)
         type_ = value.type
@@ -136,7 +138,9 @@ def aggregate_values(
     return result
 
 
-def element_scope(c: Compiler, lam: a.Node, rel: Relation, scope: Scope) -> tuple[a.Node, Scope]:
+def element_scope(
+    compiler: Compiler, lam: a.Node, rel: Relation, scope: Scope
+) -> tuple[a.Node, Scope]:
     """The body of a per-element argument and the scope it is evaluated in."""
     if not isinstance(lam, a.Lambda):
         return lam, scope.push(rel.elem)
@@ -147,24 +151,24 @@ def element_scope(c: Compiler, lam: a.Node, rel: Relation, scope: Scope) -> tupl
     raise UnsupportedQuery(f"a lambda with {len(lam.params)} parameters here", lam)
 
 
-def receiver_relation(c: Compiler, node: a.FnApply, scope: Scope) -> Relation:
-    return c.to_rel(c.value(node.args[0], scope), node.args[0])
+def receiver_relation(compiler: Compiler, node: a.FnApply, scope: Scope) -> Relation:
+    return compiler.to_rel(compiler.value(node.args[0], scope), node.args[0])
 
 
 def per_element(
-    c: Compiler, node: a.FnApply, rel: Relation, scope: Scope
+    compiler: Compiler, node: a.FnApply, rel: Relation, scope: Scope
 ) -> tuple[Relation, Compiled]:
-    body, inner = element_scope(c, node.args[1], rel, scope)
-    return rel, c.value(body, inner)
+    body, inner = element_scope(compiler, node.args[1], rel, scope)
+    return rel, compiler.value(body, inner)
 
 
-def as_list(c: Compiler, value: Compiled, node: a.Node) -> SqlValue:
+def as_list(compiler: Compiler, value: Compiled, node: a.Node) -> SqlValue:
     """A SQL list of the elements (an empty list for no elements)."""
     if isinstance(value, SqlValue):
         if value.type.kind not in ("list", "null"):
             raise cannot(f"{value.type.describe()} used as an array", node)
         return value
-    elem = c.as_value(value.elem)
+    elem = compiler.as_value(value.elem)
     inner: exp.Expr = elem.sql
     if value.order:
         inner = exp.Order(this=inner, expressions=list(value.order))

@@ -301,7 +301,7 @@ class Compiler:
 # Node handlers
 
 
-def _literal(c: Compiler, node: a.Literal, scope: Scope) -> Compiled:
+def _literal(compiler: Compiler, node: a.Literal, scope: Scope) -> Compiled:
     value = node.value
     if node.literal_type == "String":
         return SqlValue(exp.Literal.string(str(value)), STRING, False)
@@ -318,8 +318,8 @@ def _number(value: int | float) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Compiled:
-    items = [c.as_value(c.val(item, scope)) for item in node.items]
+def _list(compiler: Compiler, node: a.ListLiteral, scope: Scope) -> Compiled:
+    items = [compiler.as_value(compiler.val(item, scope)) for item in node.items]
     kinds = {item.type.kind for item in items} - {"null"}
     if not kinds:
         item_type = NULL
@@ -333,49 +333,49 @@ def _list(c: Compiler, node: a.ListLiteral, scope: Scope) -> Compiled:
     return SqlValue(sql, list_of(item_type), False)
 
 
-def _param(c: Compiler, node: a.ParameterReference, scope: Scope) -> Compiled:
+def _param(compiler: Compiler, node: a.ParameterReference, scope: Scope) -> Compiled:
     if node.position != 1:
         raise UnsupportedQuery(f"the parameter ${node.position} (only $1, the profile)", node)
     return scope.items[0]
 
 
-def _context(c: Compiler, node: a.ContextRef, scope: Scope) -> Compiled:
+def _context(compiler: Compiler, node: a.ContextRef, scope: Scope) -> Compiled:
     if node.levels_up >= len(scope.items):
         raise cannot("^ climbs above the profile", node)
     return scope.items[-1 - node.levels_up]
 
 
-def _xevent(c: Compiler, node: a.XEvent, scope: Scope) -> Compiled:
-    return c.events()
+def _xevent(compiler: Compiler, node: a.XEvent, scope: Scope) -> Compiled:
+    return compiler.events()
 
 
-def _var(c: Compiler, node: a.VarRef, scope: Scope) -> Compiled:
+def _var(compiler: Compiler, node: a.VarRef, scope: Scope) -> Compiled:
     bound = scope.vars.get(node.name)
     if bound is None:
         raise cannot(f"the variable {node.name} is not bound here", node)
     return bound
 
 
-def _field(c: Compiler, node: a.FieldLookup, scope: Scope) -> Compiled:
-    return c.field(c.value(node.object, scope), node.field_name, node)
+def _field(compiler: Compiler, node: a.FieldLookup, scope: Scope) -> Compiled:
+    return compiler.field(compiler.value(node.object, scope), node.field_name, node)
 
 
-def _let(c: Compiler, node: a.Let, scope: Scope) -> Compiled:
-    return c.value(node.body, scope.bind(node.name, c.value(node.value, scope)))
+def _let(compiler: Compiler, node: a.Let, scope: Scope) -> Compiled:
+    return compiler.value(node.body, scope.bind(node.name, compiler.value(node.value, scope)))
 
 
-def _time_literal(c: Compiler, node: a.TimeLiteral, scope: Scope) -> Compiled:
-    start, _end = timewindow.literal_interval(node.name, c.now)
+def _time_literal(compiler: Compiler, node: a.TimeLiteral, scope: Scope) -> Compiled:
+    start, _end = timewindow.literal_interval(node.name, compiler.now)
     return SqlValue(timewindow.timestamp_literal(start), timewindow.TIMESTAMP_TYPE, False)
 
 
-def _apply(c: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+def _apply(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     """An operator, function or method: the SQL its declaration gives (``seg_mcp/pql/functions``;
     the registry is read at call time: it imports this package's building blocks)."""
     definition = registry.DEFINITIONS.get(node.name)
     if definition is None or definition.sql is None:
         raise UnsupportedQuery(f"the function {node.name}()", node)
-    return definition.sql(c, node, scope)
+    return definition.sql(compiler, node, scope)
 
 
 def _describe(node: a.Node) -> str:

@@ -175,11 +175,13 @@ def const_int(node: a.Node, now: datetime) -> int | None:
     return None
 
 
-def date_value(c: Compiler, node: a.FnApply, scope: Scope) -> tuple[datetime | None, exp.Expr]:
+def date_value(
+    compiler: Compiler, node: a.FnApply, scope: Scope
+) -> tuple[datetime | None, exp.Expr]:
     """``date(y, m, d)``: the day as a Python datetime when known at compile time, and as SQL."""
     if len(node.args) != 3:
         raise cannot("date() takes a year, a month and a day", node)
-    parts = [const_int(arg, c.now) for arg in node.args]
+    parts = [const_int(arg, compiler.now) for arg in node.args]
     if all(p is not None for p in parts):
         y, m, d = t.cast(list[int], parts)
         try:
@@ -187,27 +189,27 @@ def date_value(c: Compiler, node: a.FnApply, scope: Scope) -> tuple[datetime | N
         except ValueError:
             raise cannot(f"date({y}, {m}, {d}) is not a calendar date", node) from None
         return day, exp.cast(exp.Literal.string(day.date().isoformat()), "DATE")
-    args = [c.numeric(c.val(arg, scope), arg).sql for arg in node.args]
+    args = [compiler.numeric(compiler.val(arg, scope), arg).sql for arg in node.args]
     return None, call("try", call("make_date", *args))  # an impossible date is missing
 
 
-def anchor(c: Compiler, node: a.Node, scope: Scope) -> Anchor:
+def anchor(compiler: Compiler, node: a.Node, scope: Scope) -> Anchor:
     if isinstance(node, a.TimeLiteral):
-        start, end = literal_interval(node.name, c.now)
+        start, end = literal_interval(node.name, compiler.now)
         return Anchor(start, end, node.name == "now")
     if isinstance(node, a.RelativePeriod):
-        start, end = period(node.qualifier, node.unit, c.now)
+        start, end = period(node.qualifier, node.unit, compiler.now)
         return Anchor(start, end, False)
     if isinstance(node, a.VarRef) and node.name in scope.chain_times:
         when = scope.chain_times[node.name]
         return Anchor(when, when, True)
     if isinstance(node, a.FnApply) and node.name == "date":
-        day, sql = date_value(c, node, scope)
+        day, sql = date_value(compiler, node, scope)
         if day is not None:
             return Anchor(day, day + timedelta(days=1), False)
         start_sql = exp.cast(sql, "TIMESTAMP")
         return Anchor(start_sql, shift(start_sql, 1, "day"), False)
-    value = c.val(node, scope)
+    value = compiler.val(node, scope)
     kind = value.type.kind
     if kind == "date":
         start_sql = exp.cast(value.sql, "TIMESTAMP")
@@ -244,49 +246,49 @@ def _not(x: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Paren(this=x))
 
 
-def window(c: Compiler, ts: exp.Expr, w: a.TimeWindow, scope: Scope) -> exp.Expr:
-    """The condition "``ts`` lies in ``w``" (NULL when ``ts`` is NULL, which means false)."""
-    anc = anchor(c, w.anchor, scope)
-    if w.kind == "on":
-        return conj([_ge(ts, anc.start), _lt(ts, anc.end)])
-    if w.kind == "direction":
-        if w.direction == "before":
-            return _lt(ts, anc.start)
-        return _gt(ts, anc.end) if anc.instant else _ge(ts, anc.end)
-    if w.kind == "between":
-        if w.end is None:
-            raise cannot("between needs an end", w)
-        last = anchor(c, w.end, scope)
-        return conj([_ge(ts, anc.start), _lt(ts, last.end)])
-    if w.amount is None or w.unit is None or w.comparison is None:
-        raise UnsupportedQuery("an incomplete relative time window", w)
-    n, unit, op = w.amount, w.unit, w.comparison
-    if w.direction == "before":
-        lo = shift(anc.start, -n, unit)
+def window(compiler: Compiler, ts: exp.Expr, spec: a.TimeWindow, scope: Scope) -> exp.Expr:
+    """The condition "``ts`` lies in ``spec``" (NULL when ``ts`` is NULL, which means false)."""
+    bounds = anchor(compiler, spec.anchor, scope)
+    if spec.kind == "on":
+        return conj([_ge(ts, bounds.start), _lt(ts, bounds.end)])
+    if spec.kind == "direction":
+        if spec.direction == "before":
+            return _lt(ts, bounds.start)
+        return _gt(ts, bounds.end) if bounds.instant else _ge(ts, bounds.end)
+    if spec.kind == "between":
+        if spec.end is None:
+            raise cannot("between needs an end", spec)
+        last = anchor(compiler, spec.end, scope)
+        return conj([_ge(ts, bounds.start), _lt(ts, last.end)])
+    if spec.amount is None or spec.unit is None or spec.comparison is None:
+        raise UnsupportedQuery("an incomplete relative time window", spec)
+    n, unit, op = spec.amount, spec.unit, spec.comparison
+    if spec.direction == "before":
+        lo = shift(bounds.start, -n, unit)
         exact = conj([_gt(ts, shift(lo, -1, unit)), _le(ts, lo)])
         conds = {
-            "<": lambda: conj([_gt(ts, lo), _lt(ts, anc.start)]),
-            "<=": lambda: conj([_ge(ts, lo), _lt(ts, anc.start)]),
+            "<": lambda: conj([_gt(ts, lo), _lt(ts, bounds.start)]),
+            "<=": lambda: conj([_ge(ts, lo), _lt(ts, bounds.start)]),
             ">": lambda: _lt(ts, lo),
             ">=": lambda: _le(ts, lo),
             "=": lambda: exact,
-            "!=": lambda: conj([_lt(ts, anc.start), _not(exact)]),
+            "!=": lambda: conj([_lt(ts, bounds.start), _not(exact)]),
         }
     else:
-        hi = shift(anc.end, n, unit)
+        hi = shift(bounds.end, n, unit)
         exact = conj([_ge(ts, hi), _lt(ts, shift(hi, 1, unit))])
         conds = {
-            "<": lambda: conj([_gt(ts, anc.end), _lt(ts, hi)]),
-            "<=": lambda: conj([_gt(ts, anc.end), _le(ts, hi)]),
+            "<": lambda: conj([_gt(ts, bounds.end), _lt(ts, hi)]),
+            "<=": lambda: conj([_gt(ts, bounds.end), _le(ts, hi)]),
             ">": lambda: _gt(ts, hi),
             ">=": lambda: _ge(ts, hi),
             "=": lambda: exact,
-            "!=": lambda: conj([_gt(ts, anc.end), _not(exact)]),
+            "!=": lambda: conj([_gt(ts, bounds.end), _not(exact)]),
         }
     return conds[op]()
 
 
-def timestamp_of(c: Compiler, value: SqlValue, node: a.Node) -> exp.Expr | None:
+def timestamp_of(compiler: Compiler, value: SqlValue, node: a.Node) -> exp.Expr | None:
     """The SQL timestamp of a value used as an ``occurs`` subject (None: never in a window)."""
     kind = value.type.kind
     if kind in ("timestamp", "date", "other"):
@@ -298,16 +300,16 @@ def timestamp_of(c: Compiler, value: SqlValue, node: a.Node) -> exp.Expr | None:
     raise cannot(f"{value.type.describe()} used as a timestamp in occurs", node)
 
 
-def occurs(c: Compiler, node: a.Occurs, scope: Scope) -> SqlValue | Relation:
-    subject = c.value(node.subject, scope)
+def occurs(compiler: Compiler, node: a.Occurs, scope: Scope) -> SqlValue | Relation:
+    subject = compiler.value(node.subject, scope)
     if isinstance(subject, SqlValue) and subject.type.kind == "list":
-        subject = c.to_rel(subject, node.subject)
+        subject = compiler.to_rel(subject, node.subject)
     if isinstance(subject, Relation):
-        ts = timestamp_of(c, subject.elem, node.subject)
+        ts = timestamp_of(compiler, subject.elem, node.subject)
         if ts is None:
             return pred(exp.false(), nullable=False)
-        return exists(subject.where(window(c, ts, node.window, scope)))
-    ts = timestamp_of(c, subject, node.subject)
+        return exists(subject.where(window(compiler, ts, node.window, scope)))
+    ts = timestamp_of(compiler, subject, node.subject)
     if ts is None:
         return pred(exp.false(), nullable=False)
-    return pred(window(c, ts, node.window, scope))
+    return pred(window(compiler, ts, node.window, scope))
