@@ -283,7 +283,7 @@ def _segmentation(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) ->
         return
     now = jobs.store.now(info)
     for sid, local in doc[LOCAL]["queries"].items():
-        evaluate_segment(cur, jobs, info, sid, local, now)
+        evaluate_segment(cur, info, sid, local, now)
 
 
 def _finish(

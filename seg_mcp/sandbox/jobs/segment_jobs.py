@@ -208,7 +208,7 @@ def _finish(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> None:
         now = jobs.store.now(info)
         results = {
             s["segmentId"]: evaluate_segment(
-                cur, jobs, info, s["segmentId"], doc[LOCAL]["queries"][s["segmentId"]], now
+                cur, info, s["segmentId"], doc[LOCAL]["queries"][s["segmentId"]], now
             )
             for s in doc["segments"]
         }

@@ -15,7 +15,6 @@ from typing import Any
 
 from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.jobs.common import members_table, namespace_counts, query_of
-from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.store import SandboxInfo
 
 
@@ -36,7 +35,6 @@ class SegmentResult:
 
 def evaluate_segment(
     cur: Cursor,
-    jobs: JobContext,
     info: SandboxInfo,
     segment_id: str,
     local: dict[str, Any],

@@ -20,17 +20,20 @@ from seg_mcp.sandbox.http import (
     Ctx,
     empty,
     endpoint,
-    int_param,
     json_response,
     parse_model,
     sort_docs,
     sort_param,
 )
 from seg_mcp.sandbox.models import AudienceIn, PatchOp
-from seg_mcp.sandbox.routes.definitions import bulk_ids, bulk_response
+from seg_mcp.sandbox.shapes import bulk_get, children_page, field_at, patch_ops, window
 
 BASE = "/audiences"
 SORTABLE = ("creationTime", "updateTime", "updateEpoch", "createEpoch", "name")
+PATCH_USAGE = (
+    "The body of PATCH /audiences/{id} is a non-empty JSON Patch array, e.g. "
+    '[{"op": "add", "path": "/description", "value": "..."}].'
+)
 IMMUTABLE = {"/id", "/audienceId", "/namespace", "/type", "/imsOrgId", "/sandbox"}
 
 
@@ -40,13 +43,6 @@ def _missing(oid: str) -> errors.ApiError:
         f"The audience entity {oid} is not found. Use a valid entity and try again.",
         code=errors.AUDIENCE_NOT_FOUND,
     )
-
-
-def _lookup(doc: dict[str, Any], path: str) -> Any:
-    node: Any = doc
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 def _property_filter(raw: str) -> tuple[str, str, str]:
@@ -62,15 +58,14 @@ def _property_filter(raw: str) -> tuple[str, str, str]:
 
 
 def _matches(doc: dict[str, Any], field: str, op: str, value: str) -> bool:
-    actual = _lookup(doc, field)
+    actual = field_at(doc, field)
     text = str(actual).lower() if isinstance(actual, bool) else str(actual)
     return (actual is not None and text == value) == (op == "==")
 
 
 @endpoint()
 async def list_audiences(ctx: Ctx) -> Response:
-    start = int_param(ctx, "start", 0)
-    limit = int_param(ctx, "limit", 20, low=1, high=1000)
+    win = window(ctx, limit=20)
     field, direction = sort_param(ctx, "creationTime", "desc", SORTABLE)
     filters = [_property_filter(p) for p in ctx.request.query_params.getlist("property") if p]
     name = (ctx.query("name") or "").lower()
@@ -90,23 +85,22 @@ async def list_audiences(ctx: Ctx) -> Response:
         )
     ]
     docs = sort_docs(docs, field, direction)
-    chosen = docs[start : start + limit]
-    paging: dict[str, Any] = {
-        "totalCount": len(docs),
-        "totalPages": math.ceil(len(docs) / limit),
-        "sortField": field,
-        "sort": direction,
-        "pageSize": len(chosen),
-        "limit": limit,
-        "start": start,
-    }
-    links: dict[str, Any] = {}
-    if start + limit < len(docs):
-        paging["next"] = start + limit
-        links["next"] = {
-            "href": f"@/audiences?start={start + limit}&limit={limit}&totalCount={len(docs)}"
-        }
-    return json_response({"children": chosen, "_page": paging, "_links": links})
+
+    def next_href(start: int) -> str:
+        return f"@/audiences?start={start}&limit={win.limit}&totalCount={len(docs)}"
+
+    page = children_page(
+        win.of(docs),
+        len(docs),
+        win,
+        next_href,
+        totalPages=math.ceil(len(docs) / win.limit),
+        sortField=field,
+        sort=direction,
+        limit=win.limit,
+        start=win.start,
+    )
+    return json_response(page)
 
 
 def _check_external_unique(cur: Cursor, ctx: Ctx, doc: dict[str, Any]) -> None:
@@ -233,15 +227,7 @@ def _patch(cur: Cursor, ctx: Ctx, oid: str, ops: list[PatchOp]) -> dict[str, Any
 @endpoint(body="json")
 async def patch_audience(ctx: Ctx) -> Response:
     oid = ctx.path("AUDIENCE_ID")
-    if not isinstance(ctx.body, list) or not ctx.body:
-        raise bad_request(
-            "The body of PATCH /audiences/{id} is a non-empty JSON Patch array, e.g. "
-            '[{"op": "add", "path": "/description", "value": "..."}].',
-            code=errors.BAD_JSON,
-        )
-    ops = [
-        parse_model(PatchOp, item, what=f"patch operation {i}") for i, item in enumerate(ctx.body)
-    ]
+    ops = patch_ops(ctx, PatchOp, PATCH_USAGE)
     return json_response(await ctx.write(_patch, ctx, oid, ops), status=201)
 
 
@@ -259,14 +245,12 @@ async def delete_audience(ctx: Ctx) -> Response:
 
 @endpoint(body="json")
 async def bulk_get_audiences(ctx: Ctx) -> Response:
-    ids = bulk_ids(ctx)
-
-    def read(cur: Cursor) -> dict[str, dict[str, Any] | None]:
+    def read(cur: Cursor, ids: list[str]) -> dict[str, dict[str, Any] | None]:
         all_docs = ctx.store.list(cur, ctx.sandbox, defs.KIND)
         by_id = {d["id"]: d for d in all_docs}
         return {oid: by_id.get(oid) and defs.as_audience(by_id[oid], all_docs) for oid in ids}
 
-    return bulk_response(ctx, await ctx.read(read))
+    return await bulk_get(ctx, read)
 
 
 ROUTES: list[Route] = [

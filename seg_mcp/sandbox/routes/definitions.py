@@ -11,7 +11,7 @@ from starlette.routing import Route
 from seg_mcp.sandbox import definitions as defs
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.db import Cursor
-from seg_mcp.sandbox.errors import bad_request, not_found, ups_error
+from seg_mcp.sandbox.errors import bad_request, not_found
 from seg_mcp.sandbox.http import (
     Ctx,
     endpoint,
@@ -21,11 +21,11 @@ from seg_mcp.sandbox.http import (
     sort_docs,
     sort_param,
 )
-from seg_mcp.sandbox.models import BulkGetIn, DefinitionIn
+from seg_mcp.sandbox.models import DefinitionIn
+from seg_mcp.sandbox.shapes import bulk_get
 
 BASE = "/segment/definitions"
 SORTABLE = ("creationTime", "updateTime", "updateEpoch", "name")
-MAX_BULK = 100
 
 
 def _bool_param(ctx: Ctx, name: str) -> bool | None:
@@ -141,44 +141,13 @@ async def delete_definition(ctx: Ctx) -> Response:
     return json_response({"status": True, "message": f"Segment definition {oid} deleted."})
 
 
-def bulk_ids(ctx: Ctx) -> list[str]:
-    body = parse_model(BulkGetIn, ctx.body, what="bulk-get request")
-    ids = list(dict.fromkeys(item.id for item in body.ids))
-    if not ids or len(ids) > MAX_BULK:
-        raise ups_error(
-            400,
-            "The number of requested IDs is invalid. Cannot be 0 or exceed 100.",
-            code=errors.BULK_COUNT,
-        )
-    return ids
-
-
-def bulk_response(ctx: Ctx, found: dict[str, dict[str, Any] | None]) -> Response:
-    missing = [oid for oid, doc in found.items() if doc is None]
-    if len(missing) == len(found):
-        raise ups_error(
-            404, f"The entity {','.join(missing)} is not found.", code=errors.ENTITY_NOT_FOUND
-        )
-    results: dict[str, Any] = {}
-    for oid, doc in found.items():
-        results[oid] = (
-            doc
-            if doc is not None
-            else {"requestId": ctx.rid, "errors": {"404": [{"code": 404, "message": "Not found."}]}}
-        )
-    return json_response({"results": results}, status=207)
-
-
 @endpoint(body="json")
 async def bulk_get_definitions(ctx: Ctx) -> Response:
-    ids = bulk_ids(ctx)
+    def read(cur: Cursor, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        found = {oid: defs.get_definition(cur, ctx.store, ctx.sandbox, oid) for oid in ids}
+        return {oid: defs.as_definition(doc) if doc else None for oid, doc in found.items()}
 
-    def read(cur: Cursor) -> dict[str, dict[str, Any] | None]:
-        return {oid: defs.get_definition(cur, ctx.store, ctx.sandbox, oid) for oid in ids}
-
-    found = await ctx.read(read)
-    shaped = {k: defs.as_definition(v) if v else None for k, v in found.items()}
-    return bulk_response(ctx, shaped)
+    return await bulk_get(ctx, read)
 
 
 ROUTES: list[Route] = [

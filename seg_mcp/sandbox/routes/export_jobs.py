@@ -15,6 +15,7 @@ from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response, parse_
 from seg_mcp.sandbox.jobs import exports
 from seg_mcp.sandbox.jobs.common import public
 from seg_mcp.sandbox.models import ExportJobIn
+from seg_mcp.sandbox.shapes import stored
 
 BASE = "/export/jobs"
 CURSOR = re.compile(r"^(\d+)_(\d+)$")
@@ -91,10 +92,7 @@ async def list_export_jobs(ctx: Ctx) -> Response:
 
 @endpoint()
 async def get_export_job(ctx: Ctx) -> Response:
-    jid = ctx.path("EXPORT_JOB_ID")
-    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, exports.KIND, jid))
-    if doc is None:
-        raise _missing(jid)
+    doc = await stored(ctx, exports.KIND, ctx.path("EXPORT_JOB_ID"), _missing)
     return json_response(public(doc))
 
 

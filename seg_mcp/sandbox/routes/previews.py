@@ -14,6 +14,7 @@ from seg_mcp.sandbox.errors import bad_request, not_found
 from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response, parse_model
 from seg_mcp.sandbox.jobs import previews
 from seg_mcp.sandbox.models import PREVIEW_MODELS, PROFILE_SCHEMA_NAME, PreviewIn
+from seg_mcp.sandbox.shapes import stored
 
 MAX_PAGE = 10_000
 
@@ -42,13 +43,6 @@ async def create_preview(ctx: Ctx) -> Response:
     return json_response(
         previews.created_body(doc), status=201, headers={"X-Location": ctx.url(f"/preview/{pid}")}
     )
-
-
-async def _load(ctx: Ctx, pid: str) -> dict[str, Any]:
-    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, previews.KIND, pid))
-    if doc is None:
-        raise _missing(pid)
-    return doc
 
 
 def _offset(ctx: Ctx) -> int:
@@ -80,7 +74,7 @@ async def get_preview(ctx: Ctx) -> Response:
     pid = ctx.path("PREVIEW_ID")
     offset = _offset(ctx)
     limit = int_param(ctx, "limit", 1000, low=1, high=MAX_PAGE)
-    doc = await _load(ctx, pid)
+    doc = await stored(ctx, previews.KIND, pid, _missing)
     rows: list[tuple[str, Any]] = []
     if doc["state"] == previews.READY:
         rows = await ctx.read(previews.page, ctx.sandbox, pid, offset, limit)
@@ -107,7 +101,7 @@ async def get_preview(ctx: Ctx) -> Response:
 @endpoint()
 async def get_estimate(ctx: Ctx) -> Response:
     pid = ctx.path("ESTIMATE_ID")
-    doc = await _load(ctx, pid)
+    doc = await stored(ctx, previews.KIND, pid, _missing)
     return json_response(previews.estimate_body(doc, ctx.url(f"/preview/{pid}")))
 
 

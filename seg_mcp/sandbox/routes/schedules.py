@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 from starlette.routing import Route
 
 from seg_mcp.sandbox import errors
-from seg_mcp.sandbox.errors import bad_request, not_found
-from seg_mcp.sandbox.http import Ctx, empty, endpoint, int_param, json_response, parse_model
+from seg_mcp.sandbox.errors import not_found
+from seg_mcp.sandbox.http import Ctx, empty, endpoint, json_response, parse_model
 from seg_mcp.sandbox.jobs import schedules
 from seg_mcp.sandbox.jobs.common import public
 from seg_mcp.sandbox.models import ScheduleIn, SchedulePatchOp
+from seg_mcp.sandbox.shapes import children_page, patch_ops, stored, window
 
 BASE = "/config/schedules"
+PATCH_USAGE = (
+    "The body of PATCH /config/schedules/{id} is a non-empty JSON Patch array, e.g. "
+    '[{"op": "add", "path": "/state", "value": "active"}] (op add; path /state or /schedule).'
+)
 
 
 def _missing(sid: str) -> errors.ApiError:
@@ -23,18 +26,14 @@ def _missing(sid: str) -> errors.ApiError:
 
 @endpoint()
 async def list_schedules(ctx: Ctx) -> Response:
-    start = int_param(ctx, "start", 0)
-    limit = int_param(ctx, "limit", 100, low=1, high=1000)
+    win = window(ctx, limit=100)
     docs = await ctx.read(lambda cur: ctx.store.list(cur, ctx.sandbox, schedules.KIND))
-    chosen = docs[start : start + limit]
-    paging: dict[str, Any] = {"totalCount": len(docs), "pageSize": len(chosen)}
-    links: dict[str, Any] = {}
-    if start + limit < len(docs):
-        paging["next"] = str(start + limit)
-        links["next"] = {"href": f"{BASE}?start={start + limit}&limit={limit}"}
-    return json_response(
-        {"_page": paging, "children": [public(d) for d in chosen], "_links": links}
-    )
+    chosen = [public(d) for d in win.of(docs)]
+
+    def next_href(start: int) -> str:
+        return f"{BASE}?start={start}&limit={win.limit}"
+
+    return json_response(children_page(chosen, len(docs), win, next_href, next_as_text=True))
 
 
 @endpoint(body="json")
@@ -47,27 +46,14 @@ async def create_schedule(ctx: Ctx) -> Response:
 
 @endpoint()
 async def get_schedule(ctx: Ctx) -> Response:
-    sid = ctx.path("SCHEDULE_ID")
-    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, schedules.KIND, sid))
-    if doc is None:
-        raise _missing(sid)
+    doc = await stored(ctx, schedules.KIND, ctx.path("SCHEDULE_ID"), _missing)
     return json_response(public(doc))
 
 
 @endpoint(body="json")
 async def update_schedule(ctx: Ctx) -> Response:
     sid = ctx.path("SCHEDULE_ID")
-    if not isinstance(ctx.body, list) or not ctx.body:
-        raise bad_request(
-            "The body of PATCH /config/schedules/{id} is a non-empty JSON Patch array, e.g. "
-            '[{"op": "add", "path": "/state", "value": "active"}] (op add; path /state or '
-            "/schedule).",
-            code=errors.BAD_JSON,
-        )
-    ops = [
-        parse_model(SchedulePatchOp, item, what=f"patch operation {i}")
-        for i, item in enumerate(ctx.body)
-    ]
+    ops = patch_ops(ctx, SchedulePatchOp, PATCH_USAGE)
     if not await ctx.write(schedules.patch_in, ctx.jobs, ctx.sandbox, sid, ops):
         raise _missing(sid)
     ctx.jobs.runner.wake_scheduler()

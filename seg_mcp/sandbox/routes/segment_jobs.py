@@ -15,7 +15,6 @@ from seg_mcp.sandbox.http import (
     Ctx,
     empty,
     endpoint,
-    int_param,
     json_response,
     parse_model,
     sort_docs,
@@ -24,7 +23,7 @@ from seg_mcp.sandbox.http import (
 from seg_mcp.sandbox.jobs import segment_jobs
 from seg_mcp.sandbox.jobs.common import public
 from seg_mcp.sandbox.models import AllSegmentsJobIn, SegmentJobItem
-from seg_mcp.sandbox.routes.definitions import bulk_ids, bulk_response
+from seg_mcp.sandbox.shapes import bulk_get, children_page, field_at, stored, window
 
 BASE = "/segment/jobs"
 SORTABLE = ("creationTime", "updateTime", "status")
@@ -78,9 +77,7 @@ def _property_filter(raw: str) -> tuple[str, str | None, str]:
 
 
 def _matches(doc: dict[str, Any], path: str, item_key: str | None, value: str) -> bool:
-    node: Any = doc
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
+    node = field_at(doc, path)
     if item_key is not None:
         items = node if isinstance(node, list) else []
         return any(isinstance(i, dict) and str(i.get(item_key)) == value for i in items)
@@ -89,8 +86,7 @@ def _matches(doc: dict[str, Any], path: str, item_key: str | None, value: str) -
 
 @endpoint()
 async def list_segment_jobs(ctx: Ctx) -> Response:
-    start = int_param(ctx, "start", 0)
-    limit = int_param(ctx, "limit", 100, low=1, high=1000)
+    win = window(ctx, limit=100)
     status = ctx.query("status")
     field, direction = sort_param(ctx, "creationTime", "desc", SORTABLE)
     filters = [_property_filter(p) for p in ctx.request.query_params.getlist("property") if p]
@@ -101,24 +97,19 @@ async def list_segment_jobs(ctx: Ctx) -> Response:
         if (not status or d["status"] == status.upper()) and all(_matches(d, *f) for f in filters)
     ]
     docs = sort_docs(docs, field, direction)
-    chosen = docs[start : start + limit]
-    paging: dict[str, Any] = {"totalCount": len(docs), "pageSize": len(chosen)}
-    links: dict[str, Any] = {}
-    if start + limit < len(docs):
-        query = {"start": start + limit, "limit": limit, "sort": f"{field}:{direction}"}
+
+    def next_href(start: int) -> str:
+        query = {"start": start, "limit": win.limit, "sort": f"{field}:{direction}"}
         if status:
             query["status"] = status
-        paging["next"] = start + limit
-        links["next"] = {"href": f"{BASE}?{urlencode(query)}"}
-    return json_response({"_page": paging, "children": chosen, "_links": links})
+        return f"{BASE}?{urlencode(query)}"
+
+    return json_response(children_page(win.of(docs), len(docs), win, next_href))
 
 
 @endpoint()
 async def get_segment_job(ctx: Ctx) -> Response:
-    jid = ctx.path("SEGMENT_JOB_ID")
-    doc = await ctx.read(lambda cur: ctx.store.get(cur, ctx.sandbox, segment_jobs.KIND, jid))
-    if doc is None:
-        raise _missing(jid)
+    doc = await stored(ctx, segment_jobs.KIND, ctx.path("SEGMENT_JOB_ID"), _missing)
     return json_response(public(doc))
 
 
@@ -132,13 +123,11 @@ async def cancel_segment_job(ctx: Ctx) -> Response:
 
 @endpoint(body="json")
 async def bulk_get_segment_jobs(ctx: Ctx) -> Response:
-    ids = bulk_ids(ctx)
-
-    def read(cur: Cursor) -> dict[str, dict[str, Any] | None]:
+    def read(cur: Cursor, ids: list[str]) -> dict[str, dict[str, Any] | None]:
         found = {oid: ctx.store.get(cur, ctx.sandbox, segment_jobs.KIND, oid) for oid in ids}
         return {oid: public(doc) if doc else None for oid, doc in found.items()}
 
-    return bulk_response(ctx, await ctx.read(read))
+    return await bulk_get(ctx, read)
 
 
 ROUTES: list[Route] = [
