@@ -29,10 +29,12 @@ the reference evaluator in tests/sandbox/refeval.py) decide:
   without timestamp never take part;
 * ``topN``/``bottomN`` rank the elements whose value is defined; ties keep the array's order.
 
-Not supported yet (:class:`UnsupportedQuery`): ``topN``/``bottomN`` with a computed count,
-``groupBy``, ``mapEntry``, object literals, parameters other than ``$1``, lambdas with several
-parameters, ``chain`` over anything but ``xEvent``, regular expressions with look-around,
-back-references or atomic groups (DuckDB uses RE2).
+Not supported yet (:class:`UnsupportedQuery`): a function whose declaration has no SQL
+(``seg_mcp/pql/functions/``: each function's SQL, and what it refuses, is there),
+``topN``/``bottomN`` with a computed count, object literals, parameters other than ``$1``,
+lambdas with several parameters (but ``map`` over a map's entries), ``chain`` over anything but
+``xEvent``, regular expressions with look-around, back-references or atomic groups (DuckDB uses
+RE2).
 """
 
 from __future__ import annotations
