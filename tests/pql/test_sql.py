@@ -100,8 +100,8 @@ def test_now_with_a_time_zone_is_converted_to_utc() -> None:
             "not supported yet: topN() with a count that is not a whole number at line 1",
         ),
         (
-            "xEvent.groupBy(eventType).count() > 1",
-            "not supported yet: the function groupBy() at line 1, column 1",
+            "xEvent.map((x, y) => x).count() > 1",
+            "not supported yet: a lambda with 2 parameters here at line 1, column 12",
         ),
         ('{"a": 1}', "not supported yet: object literals ({...}) at line 1, column 1"),
         ('$2.homeAddress.city = "x"', "not supported yet: the parameter $2"),

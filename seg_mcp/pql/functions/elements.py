@@ -1,7 +1,13 @@
 """Per-element methods: ``filter`` (and ``a[condition]``), ``map``, ``exists``, ``count``,
-``sum``, ``average``, ``min``, ``max``, ``topN``, ``bottomN``, declared once (typing, SQL,
-wording, what they mean for events). Their argument after the receiver is evaluated per element
-(an implicit lambda: ``xEvent.sum(commerce.order.priceTotal)``)."""
+``sum``, ``average``, ``min``, ``max``, ``topN``, ``bottomN``, ``groupBy``, declared once
+(typing, SQL, wording, what they mean for events). Their argument after the receiver is evaluated
+per element (an implicit lambda: ``xEvent.sum(commerce.order.priceTotal)``).
+
+``a.groupBy(key)`` is the map from each key (as text) to the array of the elements having it, in
+the array's order; elements whose key is missing are left out, and an array with no keyed
+element gives no map (a missing value). ``m.map((K, G) => mapEntry(K, value))`` on a map gives
+the map of those entries (``G`` is the entry's value: a group, after ``groupBy``); with any other
+body it gives the array of the body's values, one per entry."""
 
 from __future__ import annotations
 
@@ -15,13 +21,16 @@ from seg_mcp.pql.fndef import FunctionDef, SqlRule, TypeRule
 from seg_mcp.pql.ptypes import ANY, BOOLEAN, NUMBER, NUMERIC, Kind, PType, array_of
 from seg_mcp.pql.sql.arrays import (
     aggregate_values,
+    as_list,
     element_scope,
     map_elements,
     per_element,
     receiver_relation,
 )
 from seg_mcp.pql.sql.errors import UnsupportedQuery, cannot
-from seg_mcp.pql.sql.values import Compiled, Relation, SqlValue, exists, ident, merge
+from seg_mcp.pql.sql.types import NULL, list_of, map_of, struct_of
+from seg_mcp.pql.sql.types import STRING as SQL_STRING
+from seg_mcp.pql.sql.values import Compiled, Relation, SqlValue, call, exists, ident, merge
 from seg_mcp.pql.typerules import receiver
 
 if t.TYPE_CHECKING:
@@ -59,6 +68,8 @@ def _element_type(inf: Inference, node: a.FnApply) -> PType:
     if name == "exists":
         return BOOLEAN
     if name == "map":
+        if owner.kind == "map" and body is not None and body.kind == "map":
+            return body  # m.map((K, G) => mapEntry(K, ...)): a map
         return array_of(body or ANY)
     if name == "groupBy":
         return PType("map", item=owner)
@@ -83,12 +94,84 @@ def _exists_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
 def _map_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     if len(node.args) != 2:
         raise cannot("map takes one expression", node)
-    rel, value = per_element(compiler, node, receiver_relation(compiler, node, scope), scope)
+    owner = compiler.value(node.args[0], scope)
+    if isinstance(owner, SqlValue) and owner.type.kind == "map":
+        return _map_entries_sql(compiler, node, owner, scope)
+    rel, value = per_element(compiler, node, compiler.to_rel(owner, node.args[0]), scope)
     if isinstance(value, Relation):
         return merge(rel, value)
     if value.type.kind == "list":
         return merge(rel, compiler.to_rel(value, node))
     return map_elements(rel, compiler.as_value(value))
+
+
+def _map_entries_sql(
+    compiler: Compiler, node: a.FnApply, owner: SqlValue, scope: Scope
+) -> Compiled:
+    """``m.map((K, G) => body)``: per entry of the map, ``K`` its key and ``G`` its value (one
+    parameter, or an implicit lambda: the value)."""
+    entry_type = struct_of(key=SQL_STRING, value=owner.type.item or NULL)
+    listed = SqlValue(call("map_entries", owner.sql), list_of(entry_type))
+    entries = compiler.to_rel(listed, node.args[0])
+    key, group = (compiler.field(entries.elem, name, node) for name in ("key", "value"))
+    assert isinstance(key, SqlValue) and isinstance(group, SqlValue)
+    lam = node.args[1]
+    if not isinstance(lam, a.Lambda) or len(lam.params) > 2:
+        raise UnsupportedQuery("a map() over a map without a (key, value) => ... lambda", lam)
+    inner = scope.push(group) if not lam.params else scope
+    bound = ((), (group,), (key, group))[len(lam.params)]
+    for name, parameter in zip(lam.params, bound, strict=True):
+        inner = inner.bind(name, parameter)
+    body = lam.body
+    if not (isinstance(body, a.FnApply) and body.name == "mapEntry" and len(body.args) == 2):
+        value = compiler.value(body, inner)
+        if isinstance(value, Relation):
+            return merge(entries, value)
+        return map_elements(entries, compiler.as_value(value))
+    new_key = compiler.text(compiler.val(body.args[0], inner), body.args[0])
+    new_value = _single(compiler, compiler.value(body.args[1], inner), body.args[1])
+    per_entry = entries.select(
+        exp.alias_(new_key.sql, ident("k"), copy=False),
+        exp.alias_(new_value.sql, ident("v"), copy=False),
+    )
+    return _as_map(compiler, per_entry, new_value)
+
+
+def _single(compiler: Compiler, value: Compiled, node: a.Node) -> SqlValue:
+    """One value per entry: an array becomes a SQL list."""
+    return (
+        as_list(compiler, value, node) if isinstance(value, Relation) else compiler.as_value(value)
+    )
+
+
+def _as_map(compiler: Compiler, rows: exp.Select, value: SqlValue) -> SqlValue:
+    """The map of the rows' ``k`` -> ``v`` (missing when there are no rows)."""
+    alias = compiler.alias("g")
+    keys, values = (exp.ArrayAgg(this=exp.column(n, table=alias, quoted=True)) for n in "kv")
+    query = exp.select(call("map", keys, values), copy=False).from_(
+        rows.subquery(ident(alias), copy=False), copy=False
+    )
+    return SqlValue(exp.Subquery(this=query), map_of(value.type))
+
+
+def _group_by_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    """``a.groupBy(key)``: one row per key (its elements collected in the array's order), made a
+    map. Keys are text; elements whose key is missing belong to no group."""
+    if len(node.args) != 2:
+        raise cannot("groupBy takes one expression", node)
+    relation = receiver_relation(compiler, node, scope)
+    body, inner = element_scope(compiler, node.args[1], relation, scope)
+    key = compiler.text(compiler.val(body, inner), node.args[1])
+    item = compiler.as_value(relation.elem)
+    collected: exp.Expr = item.sql
+    if relation.order:
+        collected = exp.Order(this=collected, expressions=list(relation.order))
+    keyed = relation.where(exp.Not(this=exp.Is(this=key.sql, expression=exp.Null())))
+    groups = keyed.select(
+        exp.alias_(key.sql, ident("k"), copy=False),
+        exp.alias_(exp.ArrayAgg(this=collected), ident("v"), copy=False),
+    ).group_by(exp.Literal.number(1), copy=False)
+    return _as_map(compiler, groups, SqlValue(exp.Null(), list_of(item.type)))
 
 
 def _aggregate_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
@@ -214,7 +297,7 @@ DEFS: tuple[FunctionDef, ...] = (
         phrase="has an item where",
         one_event=True,
     ),
-    _method("groupBy", "a.groupBy(expression)", ("any",), "map", None, aggregates=True),
+    _method("groupBy", "a.groupBy(expression)", ("any",), "map", _group_by_sql, aggregates=True),
     _method("topN", "a.topN(value, n)", ("any", "number"), "same", _top_sql, aggregates=True),
     _method("bottomN", "a.bottomN(value, n)", ("any", "number"), "same", _top_sql, aggregates=True),
     _method(

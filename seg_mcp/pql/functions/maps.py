@@ -1,5 +1,7 @@
 """Maps: ``get``, ``keys``, ``values`` and the ``mapEntry(key, value)`` constructor, declared
-once (typing, SQL, wording). A map's values are what iterating over it gives."""
+once (typing, SQL, wording). A map's values are what iterating over it gives. ``mapEntry(k, v)``
+on its own is the map of that one entry (in ``m.map((K, G) => mapEntry(K, ...))`` it is one entry
+of the map built: see ``elements.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from seg_mcp.pql.fndef import FunctionDef
 from seg_mcp.pql.ptypes import ANY, STRING, PType, array_of
 from seg_mcp.pql.sql.errors import cannot
 from seg_mcp.pql.sql.lifting import arity
-from seg_mcp.pql.sql.types import NULL, list_of
+from seg_mcp.pql.sql.types import NULL, list_of, map_of
 from seg_mcp.pql.sql.types import STRING as SQL_STRING
 from seg_mcp.pql.sql.values import Compiled, SqlValue, call
 from seg_mcp.pql.typerules import arg_types, receiver
@@ -54,8 +56,16 @@ def _map_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
 
 
 def _map_entry_type(inf: Inference, node: a.FnApply) -> PType:
-    arg_types(inf, node)
-    return PType("map")
+    types = arg_types(inf, node)
+    return PType("map", item=types[1] if len(types) == 2 else None)
+
+
+def _map_entry_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    arity(node, 2)
+    key = compiler.text(compiler.val(node.args[0], scope), node.args[0])
+    value = compiler.as_value(compiler.val(node.args[1], scope))
+    sql = call("map", exp.Array(expressions=[key.sql]), exp.Array(expressions=[value.sql]))
+    return SqlValue(sql, map_of(value.type), False)
 
 
 DEFS: tuple[FunctionDef, ...] = (
@@ -93,6 +103,6 @@ DEFS: tuple[FunctionDef, ...] = (
         params=("any", "any"),
         returns="map",
         types=_map_entry_type,
-        sql=None,
+        sql=_map_entry_sql,
     ),
 )
