@@ -4,12 +4,12 @@ by a `seg-mcp serve` option where one exists), and which Hosts and Origins it an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from seg_mcp import dirs
+from seg_mcp.config.settings import CommaList
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -34,12 +34,6 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
-def _split(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
 class HttpAuthSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SEG_MCP_", extra="ignore", use_attribute_docstrings=True
@@ -60,15 +54,15 @@ class HttpAuthSettings(BaseSettings):
     """How long a person's IMS session check and sandbox list are reused, seconds."""
     ims_refresh_margin: float = Field(default=120.0, ge=0)
     """An MCP refresh renews the person's IMS token when less than this is left of it, seconds."""
-    ims_scopes: Annotated[tuple[str, ...], NoDecode] = DEFAULT_IMS_SCOPES
+    ims_scopes: CommaList = DEFAULT_IMS_SCOPES
     """The scopes asked of Adobe IMS when a person signs in (comma-separated)."""
     public_url: str | None = None
     """The URL clients use, behind a proxy (`--public-url`); else taken from each request's
     Host."""
-    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_hosts: CommaList = ()
     """Host headers to answer besides loopback and the public URL's (comma-separated; `host:*`
     allows any port)."""
-    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_origins: CommaList = ()
     """Browser Origins to allow (comma-separated; `origin:*` allows any port)."""
     tokens_file: Path | None = None
     """TOML file of `--auth token`'s static tokens: `[tokens.NAME]` with `sha256`, `sandboxes`,
@@ -76,11 +70,6 @@ class HttpAuthSettings(BaseSettings):
     tokens: SecretStr | None = None
     """The same tokens as JSON (`{"NAME": {"sha256": "…", "sandboxes": […], "read_only": true}}`),
     instead of a file."""
-
-    @field_validator("ims_scopes", "allowed_hosts", "allowed_origins", mode="before")
-    @classmethod
-    def split_csv(cls, value: Any) -> Any:
-        return _split(value)
 
 
 class HostPolicy:
