@@ -117,15 +117,7 @@ async def sign_in(
         sandboxes: tuple[str, ...] | None = None
         if org_id:
             try:
-                sandboxes = tuple(
-                    await list_sandboxes(
-                        http,
-                        platform_url=target.platform_url,
-                        client_id=target.client_id,
-                        org_id=org_id,
-                        access_token=tokens.access_token,
-                    )
-                )
+                sandboxes = await _sandboxes(http, target, org_id, tokens.access_token)
             except SignInError as exc:
                 say(f"warning: signed in, but {exc}")
     record = SignIn(
@@ -141,6 +133,21 @@ async def sign_in(
         signed_in_at=now_utc(),
     )
     return store.save(record, tokens.refresh_token)
+
+
+async def _sandboxes(
+    http: httpx2.AsyncClient, target: LoginTarget, org_id: str, token: SecretStr
+) -> tuple[str, ...]:
+    """The sandboxes the person may use (`SignInError` when the platform will not say)."""
+    return tuple(
+        await list_sandboxes(
+            http,
+            platform_url=target.platform_url,
+            client_id=target.client_id,
+            org_id=org_id,
+            access_token=token,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -183,15 +190,7 @@ async def inspect(
         error = None
         if org_id:
             try:
-                sandboxes = tuple(
-                    await list_sandboxes(
-                        http,
-                        platform_url=target.platform_url,
-                        client_id=target.client_id,
-                        org_id=org_id,
-                        access_token=token,
-                    )
-                )
+                sandboxes = await _sandboxes(http, target, org_id, token)
             except SignInError as exc:
                 error = str(exc)
         else:

@@ -223,9 +223,7 @@ class SegOAuthProvider:
             resource=p["res"],
             subject=p["sub"],
             jti=p["jti"],
-            ims_access=SecretStr(p["ia"]),
-            ims_refresh=SecretStr(p["ir"]) if p.get("ir") else None,
-            ims_expires_at=p["ie"],
+            **_ims_opened(p),
         )
 
     async def exchange_authorization_code(
@@ -304,9 +302,7 @@ class SegOAuthProvider:
             expires_at=p["exp"],
             resource=p["aud"],
             subject=p["sub"],
-            ims_access=SecretStr(p["ia"]),
-            ims_refresh=SecretStr(p["ir"]) if p.get("ir") else None,
-            ims_expires_at=p["ie"],
+            **_ims_opened(p),
         )
 
     async def exchange_refresh_token(
@@ -370,8 +366,18 @@ class SegOAuthProvider:
 
 
 def _ims_fields(tokens: IMSTokens) -> dict[str, Any]:
+    """The person's IMS tokens as a sealed code or token carries them."""
     return {
         "ia": tokens.access_token.get_secret_value(),
         "ir": tokens.refresh_token.get_secret_value() if tokens.refresh_token else None,
         "ie": tokens.expires_at,
+    }
+
+
+def _ims_opened(p: dict[str, Any]) -> dict[str, Any]:
+    """`_ims_fields` read back: the `ims_*` fields of `SegAuthCode` and `SegRefreshToken`."""
+    return {
+        "ims_access": SecretStr(p["ia"]),
+        "ims_refresh": SecretStr(p["ir"]) if p.get("ir") else None,
+        "ims_expires_at": p["ie"],
     }

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from seg_mcp.aep.models.audiences import Audience
-from seg_mcp.aep.models.common import EvaluationInfo
+from seg_mcp.aep.models.common import EvaluationInfo, Expression
 from seg_mcp.aep.models.segment_definitions import SegmentDefinition
 from seg_mcp.server.output import Page, Text, clean
 
@@ -33,6 +33,13 @@ def evaluation(info: EvaluationInfo | None) -> str:
     return "batch"
 
 
+def _pql(expression: Expression | None) -> str | None:
+    """The PQL text of an expression (None for other formats)."""
+    if expression is None or expression.format != "pql/text":
+        return None
+    return clean(expression.value)
+
+
 class DefinitionItem(BaseModel):
     id: str
     name: str | None = None
@@ -43,12 +50,11 @@ class DefinitionItem(BaseModel):
 
 
 def definition(d: SegmentDefinition) -> DefinitionItem:
-    expr = d.expression
     return DefinitionItem(
         id=d.id or "",
         name=clean(d.name),
         description=clean(d.description) or None,
-        pql=clean(expr.value) if expr and expr.format == "pql/text" else None,
+        pql=_pql(d.expression),
         evaluation=evaluation(d.evaluation_info),
         updated=iso(d.update_time),
     )
@@ -66,7 +72,6 @@ class AudienceItem(BaseModel):
 
 
 def audience(a: Audience) -> AudienceItem:
-    expr = a.expression
     return AudienceItem(
         id=a.id or "",
         name=clean(a.name),
@@ -74,7 +79,7 @@ def audience(a: Audience) -> AudienceItem:
         type=a.type,
         namespace=a.namespace,
         state=a.current_lifecycle_state,
-        pql=clean(expr.value) if expr and expr.format == "pql/text" else None,
+        pql=_pql(a.expression),
         updated=iso(a.update_time),
     )
 
