@@ -1,5 +1,5 @@
 """Exact qualifying sets of every construct the engine evaluates, on the hand-written fixture of
-tests/sandbox/refeval.py (5 profiles, 12 events, the clock at Wednesday 2026-11-04 15:30 UTC).
+tests/sandbox/refworld.py (5 profiles, 12 events, the clock at Wednesday 2026-11-04 15:30 UTC).
 
 Each case is checked twice: the SQL engine on DuckDB, and the plain-Python reference evaluator.
 """
@@ -15,7 +15,7 @@ from seg_mcp.pql import ast as a
 from seg_mcp.pql import parser
 from seg_mcp.sandbox import engine
 
-from . import refeval
+from . import refeval, refworld
 
 
 def parse(text: str) -> a.Query:
@@ -25,17 +25,17 @@ def parse(text: str) -> a.Query:
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = refeval.connect()
+    connection = refworld.connect()
     yield connection
     connection.close()
 
 
-INFO = refeval.sandbox()
+INFO = refworld.sandbox()
 
 
 def members(con: duckdb.DuckDBPyConnection, text: str) -> set[str]:
     query = parse(text)
-    found = engine.member_ids(con.cursor(), INFO, query, now=refeval.NOW)
+    found = engine.member_ids(con.cursor(), INFO, query, now=refworld.NOW)
     assert found == sorted(found)
     assert set(found) == refeval.expected(query), "the reference evaluator disagrees"
     return set(found)

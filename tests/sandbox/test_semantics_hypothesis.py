@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from seg_mcp.pql import ast as a
 from seg_mcp.sandbox import engine
 
-from . import refeval
+from . import refeval, refworld
 
-INFO = refeval.sandbox()
+INFO = refworld.sandbox()
 
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = refeval.connect()
+    connection = refworld.connect()
     yield connection
     connection.close()
 
@@ -68,7 +68,7 @@ PROFILE_NUMBERS: dict[str, list[object]] = {
     "person.birthYear": [1985, 1990, 2000, 1999],
 }
 PROFILE_DATES = ["person.birthDate", "loyalty.joinDate"]
-EVENT_TYPES = [refeval.PURCHASE, refeval.ADD, refeval.VIEW, "commerce.checkouts", "x"]
+EVENT_TYPES = [refworld.PURCHASE, refworld.ADD, refworld.VIEW, "commerce.checkouts", "x"]
 SKUS = ["PS", "AI", "LR", "ZZ"]
 
 
@@ -331,7 +331,7 @@ def test_engine_agrees_with_the_reference_evaluator(
     con: duckdb.DuckDBPyConnection, body: a.Expr
 ) -> None:
     query = a.Query(body=body)
-    got = set(engine.member_ids(con.cursor(), INFO, query, now=refeval.NOW))
+    got = set(engine.member_ids(con.cursor(), INFO, query, now=refworld.NOW))
     assert got == refeval.expected(query), body
 
 
@@ -344,6 +344,6 @@ def test_the_clock_moves_windows(con: duckdb.DuckDBPyConnection) -> None:
         )
     )
     later = datetime(2026, 11, 3, 12, 0)
-    assert set(engine.member_ids(con.cursor(), INFO, query, now=refeval.NOW)) == {"p1"}
+    assert set(engine.member_ids(con.cursor(), INFO, query, now=refworld.NOW)) == {"p1"}
     assert set(engine.member_ids(con.cursor(), INFO, query, now=later)) == {"p2"}
     assert refeval.expected(query, later) == {"p2"}
