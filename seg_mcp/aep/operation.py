@@ -26,30 +26,33 @@ import json
 import re
 import types
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import (
-    Annotated,
     Any,
     Concatenate,
     Generic,
     ParamSpec,
     Protocol,
     TypeVar,
-    Union,
     cast,
-    get_args,
-    get_origin,
     get_type_hints,
     overload,
 )
 from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic.alias_generators import to_camel
 
 from seg_mcp.aep.errors import InvalidParametersError
+from seg_mcp.aep.parameters import (
+    Param,
+    PathParam,
+    Query,
+    SandboxName,
+    allows_none,
+    marker,
+    query_param,
+)
 
 __all__ = [
     "Operation",
@@ -67,9 +70,6 @@ R = TypeVar("R")
 
 _PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
-#: The `sandbox=` keyword every operation takes: a sandbox name, or None for the default one.
-SandboxName = str | None
-
 
 class Service(StrEnum):
     """Base path of each platform service on the gateway."""
@@ -78,42 +78,6 @@ class Service(StrEnum):
     SANDBOX_MANAGEMENT = "/data/foundation/sandbox-management"
     SCHEMA_REGISTRY = "/data/foundation/schemaregistry"
     AUDIENCE_INGESTION = "/data/core/ais"
-
-
-@dataclass(frozen=True)
-class Query:
-    """Marks a keyword-only stub parameter as a query parameter: `Annotated[int | None, Query(..)]`.
-
-    `name` is the wire name when it is not the argument in camelCase; `required` says the service
-    requires it although the method fills in a default; `aliases` are other wire names accepted
-    from callers of `registry.invoke` (spec/docs conflicts, reference §13).
-    """
-
-    description: str = ""
-    name: str | None = None
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PathParam:
-    """Names the path template parameter a positional stub parameter fills, when it is not the
-    argument upper-cased; `to_wire` rewrites the value first (e.g. a class id to its union id)."""
-
-    name: str
-    to_wire: Callable[[str], str] | None = None
-
-
-@dataclass(frozen=True)
-class Param:
-    """A query parameter: its wire name (the spec's), the Python keyword, its type."""
-
-    name: str
-    arg: str
-    type: Any = str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-    description: str = ""
 
 
 class Sender(Protocol):
@@ -219,17 +183,21 @@ class Operation(Generic[P, R]):
             if name == "body":
                 self.body_required = parameter.default is inspect.Parameter.empty
             elif parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
-                marker = _marker(hints[name], PathParam) or PathParam(name.upper())
-                self._path_values[marker.name] = (name, marker.to_wire)
+                in_path = marker(hints[name], PathParam) or PathParam(name.upper())
+                self._path_values[in_path.name] = (name, in_path.to_wire)
             elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
-                query.append(_query_param(name, parameter, hints[name]))
+                query.append(query_param(name, parameter, hints[name]))
         self.query = tuple(query)
         self._check_stub()
+        parameters = list(self._signature.parameters.values())[1:]  # without self
+        self._names = {p.name for p in parameters}
+        self._positional = tuple(
+            p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
+        self._defaults = {p.name: p.default for p in parameters if p.default is not p.empty}
 
         async def call(client: Sender, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            bound = self._signature.bind(client, *args, **kwargs)
-            bound.apply_defaults()
-            values = bound.arguments
+            values = self._arguments(client, args, kwargs)
             return await client._call(
                 self,
                 sandbox=values["sandbox"],
@@ -243,6 +211,20 @@ class Operation(Generic[P, R]):
 
         functools.update_wrapper(call, stub)
         self.function: Callable[Concatenate[Sender, P], Coroutine[Any, Any, R]] = call
+
+    def _arguments(
+        self, client: Sender, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The call's arguments by name, defaults filled in (a fast path for well-formed calls;
+        anything else goes through `Signature.bind`, which raises the usual TypeError)."""
+        given = dict(zip(self._positional, args, strict=False))
+        if len(args) <= len(self._positional) and not given.keys() & kwargs.keys():
+            values = {**self._defaults, **given, **kwargs}
+            if values.keys() == self._names:
+                return values
+        bound = self._signature.bind(client, *args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
 
     def _check_stub(self) -> None:
         where = f"{self.method} ({self.operation_id})"
@@ -337,52 +319,10 @@ class Operation(Generic[P, R]):
 
     @cached_property
     def response_optional(self) -> bool:
-        return _allows_none(self.response)
+        return allows_none(self.response)
 
     def __repr__(self) -> str:
         return f"Operation({self.operation_id}: {self.http_method} {self.path})"
-
-
-M = TypeVar("M", Query, PathParam)
-
-
-def _marker(annotation: Any, kind: type[M]) -> M | None:
-    if get_origin(annotation) is Annotated:
-        for extra in annotation.__metadata__:
-            if isinstance(extra, kind):
-                return extra
-    return None
-
-
-def _query_param(name: str, parameter: inspect.Parameter, annotation: Any) -> Param:
-    marker = _marker(annotation, Query) or Query()
-    if get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return Param(
-        name=marker.name or to_camel(name),
-        arg=name,
-        type=_without_none(annotation),
-        required=marker.required or parameter.default is inspect.Parameter.empty,
-        aliases=marker.aliases,
-        description=marker.description,
-    )
-
-
-def _is_union(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType)
-
-
-def _without_none(tp: Any) -> Any:
-    if not _is_union(tp):
-        return tp
-    rest = [a for a in get_args(tp) if a is not type(None)]
-    return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
-
-
-def _allows_none(tp: Any) -> bool:
-    if tp is None or tp is type(None):
-        return True
-    return _is_union(tp) and type(None) in get_args(tp)
 
 
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:

@@ -12,7 +12,7 @@ from seg_mcp.aep.models import Audience, AudienceInput
 from seg_mcp.aep.operation import Query, SandboxName, operation
 from seg_mcp.aep.registry import declared_operations
 
-from .helpers import Recorder, credential, json_response
+from .helpers import Recorder, client_for, credential, json_response
 
 
 class ExtendedClient(AEPClient):
@@ -81,3 +81,18 @@ def test_every_stub_takes_a_keyword_only_sandbox() -> None:
 
     with pytest.raises(TypeError, match="keyword-only `sandbox: SandboxName = None`"):
         _declare("/audiences", no_sandbox)
+
+
+async def test_a_malformed_call_raises_the_usual_type_error_before_sending() -> None:
+    recorder = Recorder()
+    async with client_for(recorder) as client:
+        get: Any = client.get_audience
+        with pytest.raises(TypeError, match="audience_id"):
+            await get()
+        with pytest.raises(TypeError, match="nope"):
+            await get("a1", nope=1)
+        with pytest.raises(TypeError, match="multiple values"):
+            await get("a1", audience_id="a2")
+        with pytest.raises(TypeError, match="positional"):
+            await get("a1", "dev")
+    assert recorder.requests == []
