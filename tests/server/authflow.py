@@ -227,7 +227,11 @@ class MemoryStorage:
         self.client_info = client_info
 
 
-def oauth(url: str, browser: Browser, storage: MemoryStorage) -> OAuthClientProvider:
+def oauth(
+    url: str, browser: Browser, storage: MemoryStorage, auth_method: str | None = None
+) -> OAuthClientProvider:
+    """`auth_method`: the client's token_endpoint_auth_method ("none": a public client)."""
+    extra = {"token_endpoint_auth_method": auth_method} if auth_method else {}
     return OAuthClientProvider(
         server_url=url,
         client_metadata=OAuthClientMetadata(
@@ -235,6 +239,7 @@ def oauth(url: str, browser: Browser, storage: MemoryStorage) -> OAuthClientProv
             redirect_uris=[REDIRECT],  # type: ignore[list-item]
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
+            **extra,
         ),
         storage=storage,
         redirect_handler=browser.redirect_handler,
@@ -250,10 +255,11 @@ async def signed_in(
     storage: MemoryStorage | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
     mode: str = "auto",
+    auth_method: str | None = None,
 ) -> AsyncIterator[Client]:
     """An `mcp.Client` on `url` that signs in as `username` when the server asks."""
     browser = Browser(username, transport)
-    provider = oauth(url, browser, storage or MemoryStorage())
+    provider = oauth(url, browser, storage or MemoryStorage(), auth_method)
     http = httpx2.AsyncClient(auth=provider, transport=transport, timeout=30)
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
         yield client

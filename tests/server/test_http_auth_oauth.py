@@ -94,6 +94,17 @@ async def test_discovery_from_the_401(deployment: dict[str, Any]):
         assert meta["issuer"] == issuer
         assert meta["registration_endpoint"] == f"{issuer}/register"
         assert meta["code_challenge_methods_supported"] == ["S256"]
+        assert "none" in meta["token_endpoint_auth_methods_supported"]
+
+
+async def test_a_public_client_signs_in_with_pkce_alone(deployment: dict[str, Any]):
+    """Clients that keep no secret (token_endpoint_auth_method "none") register and sign in."""
+    storage = MemoryStorage()
+    async with signed_in(deployment["a"].url, "bob", storage=storage, auth_method="none") as c:
+        assert await _sandboxes(c) == ["dev", "prod"]
+    assert storage.client_info is not None
+    assert storage.client_info.token_endpoint_auth_method == "none"
+    assert storage.client_info.client_secret is None
 
 
 async def test_alice_is_refused_prod_by_the_server_and_by_the_platform(

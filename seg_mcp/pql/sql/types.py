@@ -132,7 +132,7 @@ class TableName:
 @dataclass(frozen=True, slots=True)
 class Layout:
     """The storage the compiled SQL reads (the sandbox's contract layout, see
-    ``seg_mcp/sandbox/xdm.py``): a profile table with one column per top-level XDM field, a flat
+    ``seg_mcp/sandbox/xdm/ddl.py``): a profile table with one column per top-level XDM field, a flat
     event table (one row per event, linked to its profile by ``event_profile``), and a membership
     table (``profile_id``, ``segment_id``, ``status``).
 

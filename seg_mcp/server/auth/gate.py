@@ -136,6 +136,12 @@ class AuthGate:
         ).model_dump(mode="json", exclude_none=True)
         metadata["issuer"] = base
         metadata["authorization_response_iss_parameter_supported"] = True
+        # Public clients (no secret; PKCE is required of every client) register and sign in too.
+        metadata["token_endpoint_auth_methods_supported"] = [
+            "client_secret_post",
+            "client_secret_basic",
+            "none",
+        ]
         return JSONResponse(metadata, headers={"Access-Control-Allow-Origin": "*"})
 
     # -- ASGI -----------------------------------------------------------------------------------
