@@ -10,6 +10,10 @@ the path, validate and serialise the body, then send with the standard headers
 retrying per `RetryPolicy`, re-fetching the token once on a 401, and finally parsing the body into
 the operation's model or raising an `APIError`.
 
+A write (any operation but GET and the idempotent lookup/conversion POSTs) that was sent and got
+no answer, or whose non-idempotent request a gateway answered with 502/504, raises
+`OutcomeUnknownError` (errors.py: the failure contract) naming the request id that was sent.
+
 The transport is the caller's: `httpx2.AsyncHTTPTransport` (the default) for Adobe,
 `httpx2.ASGITransport(app)` for the in-process local sandbox, `httpx2.MockTransport` in tests.
 """
@@ -30,11 +34,17 @@ from pydantic import ValidationError
 
 from seg_mcp.aep.credentials import Credential, SandboxScope
 from seg_mcp.aep.error_body import error_from_response
-from seg_mcp.aep.errors import AEPError, ResponseFormatError
+from seg_mcp.aep.errors import (
+    AEPError,
+    AEPTimeoutError,
+    OutcomeUnknownError,
+    ResponseFormatError,
+    TransportError,
+)
 from seg_mcp.aep.operation import Operation, describe_validation_error
 from seg_mcp.aep.retry import RetryPolicy
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseAEPClient", "last_request_id"]
+__all__ = ["DEFAULT_TIMEOUT", "GATEWAY_STATUSES", "BaseAEPClient", "is_write", "last_request_id"]
 
 logger = logging.getLogger("seg_mcp.aep")
 
@@ -45,6 +55,15 @@ R = TypeVar("R")
 #: The `x-request-id` of the latest request sent in the current context (task), so that callers
 #: can quote it after a success too (audit trails); errors carry theirs in `AEPError.request_id`.
 last_request_id: ContextVar[str | None] = ContextVar("seg_mcp_aep_last_request_id", default=None)
+
+
+#: Gateway answers that can follow a request the service carried out (a real 504 can).
+GATEWAY_STATUSES = frozenset({502, 504})
+
+
+def is_write(op: Operation[..., Any]) -> bool:
+    """True when `op` changes something: not a GET, not an idempotent lookup/conversion POST."""
+    return op.http_method != "GET" and not (op.http_method == "POST" and op.idempotent)
 
 
 def _user_agent() -> str:
@@ -143,8 +162,43 @@ class BaseAEPClient:
         url = credential.platform_url + op.service.value + op.render_path(path)
         params = {k: _query_value(v) for k, v in query.items() if v is not None}
         content = op.encode_body(body)
-        response = await self._send(op, credential, sandbox_name, url, params, content)
+        where = op.service.value + op.render_path(path)
+        try:
+            response = await self._send(op, credential, sandbox_name, url, params, content)
+        except TransportError as exc:
+            if exc.sent and is_write(op):
+                raise self._unknown(op, where, last_request_id.get(), exc) from exc
+            raise
+        if response.status_code in GATEWAY_STATUSES and is_write(op) and not op.idempotent:
+            await response.aread()
+            gateway = self._api_error(response, credential)
+            raise OutcomeUnknownError(
+                operation_id=op.operation_id,
+                method=op.http_method,
+                path=where,
+                request_id=gateway.request_id or response.request.headers.get("x-request-id"),
+                cause=f"a gateway answered HTTP {response.status_code} ({gateway.message})",
+                status=response.status_code,
+                code=gateway.code,
+            )
         return self._parse(op, response, credential)
+
+    def _unknown(
+        self, op: Operation[..., Any], where: str, request_id: str | None, exc: TransportError
+    ) -> OutcomeUnknownError:
+        if isinstance(exc, AEPTimeoutError):
+            cause = "no answer came before the timeout"
+        else:
+            cause = "the connection closed before the answer"
+        low = exc.__cause__
+        detail = f"{type(low).__name__}: {low}".rstrip(": ") if low is not None else ""
+        return OutcomeUnknownError(
+            operation_id=op.operation_id,
+            method=op.http_method,
+            path=where,
+            request_id=request_id,
+            cause=f"{cause} ({self.redact(detail)})" if detail else cause,
+        )
 
     async def _send(
         self,

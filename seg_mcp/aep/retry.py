@@ -7,6 +7,9 @@ What is retried:
   (GET, DELETE, PUT, bulk-get and conversion POSTs; see `Operation.idempotent`).
 * A failure *before* the request left this process (connect error, connect timeout, no free
   connection in the pool) is retried for every operation, creates included: nothing was sent.
+* A non-idempotent write (a create POST, a PATCH) is never sent again once any byte of it may have
+  left, whatever came back: its 429/503 is returned as is (with `retry_after`), its missing answer
+  or gateway 502/504 becomes `OutcomeUnknownError` in base.py (the failure contract, errors.py).
 
 A `Retry-After` header (seconds or an HTTP date) is honoured: the wait is at least what the service
 asked for. If it asks for longer than `max_retry_after`, the client gives up at once and raises the

@@ -143,6 +143,7 @@ def test_error_text_and_json_view() -> None:
     assert str(error) == "HTTP 404 UPAPI-113430-404: GET /x: gone (request id r1). check the id"
     assert error.to_dict() == {
         "error": "NotFoundError",
+        "outcome": "failed",
         "status": 404,
         "code": "UPAPI-113430-404",
         "message": "GET /x: gone",

@@ -11,7 +11,7 @@ import pytest
 
 from seg_mcp.aep import (
     AEPConnectionError,
-    AEPTimeoutError,
+    OutcomeUnknownError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -180,15 +180,19 @@ async def test_create_is_not_resent_after_a_read_timeout() -> None:
         raise httpx2.ReadTimeout("timed out", request=request)
 
     async with client_for(Recorder(handle)) as client:
-        with pytest.raises(AEPTimeoutError) as caught:
+        with pytest.raises(OutcomeUnknownError) as caught:
             await client.create_export_job(
                 {"destination": {"datasetId": "ds-1"}, "schema": {"name": "_xdm.context.profile"}}
             )
     assert len(attempts) == 1
     assert caught.value.sent is True
-    assert caught.value.retryable is True
-    assert "POST https://platform.example.test/data/core/ups/export/jobs timed out" in str(
-        caught.value
+    assert caught.value.outcome == "unknown"
+    assert caught.value.retryable is False
+    assert caught.value.request_id == attempts[0].headers["x-request-id"]
+    assert (caught.value.method, caught.value.path) == ("POST", "/data/core/ups/export/jobs")
+    assert str(caught.value).startswith(
+        "createExportJob (POST /data/core/ups/export/jobs) was sent but no answer came before the "
+        "timeout (ReadTimeout: timed out): the outcome is unknown, the write may have happened"
     )
 
 
