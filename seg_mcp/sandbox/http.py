@@ -3,7 +3,6 @@ pydantic validation into Adobe-shaped 400s, paging arguments, and the error boun
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from seg_mcp.sandbox import errors
 from seg_mcp.sandbox.auth import Caller, check_gateway
+from seg_mcp.sandbox.bodies import read_json
 from seg_mcp.sandbox.errors import ApiError, bad_request, gateway_error, ups_error
 from seg_mcp.sandbox.jobs.context import JobContext
 from seg_mcp.sandbox.service import SandboxService
@@ -86,42 +86,6 @@ def empty(status: int = 204) -> Response:
 
 def error_response(exc: ApiError) -> Response:
     return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-async def read_json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        raise bad_request(
-            "The request body is empty; this operation needs a JSON body.",
-            code=errors.BAD_JSON,
-        )
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise bad_request(
-            "There is a problem extracting the user JSON, field(s) missing or invalid. "
-            "Correct and try again.",
-            [f"The body is not UTF-8 text: {exc.reason} at byte {exc.start}."],
-            code=errors.BAD_JSON,
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise bad_request(
-            "There is a problem extracting the user JSON, field(s) missing or invalid. "
-            "Correct and try again.",
-            [f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."],
-            code=errors.BAD_JSON,
-        ) from exc
-    except ValueError as exc:
-        raise bad_request(
-            "There is a problem extracting the user JSON, field(s) missing or invalid. "
-            "Correct and try again.",
-            [f"Malformed JSON: {exc}."],
-            code=errors.BAD_JSON,
-        ) from exc
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -220,7 +184,7 @@ def endpoint(*, sandbox: bool = True, body: BodyKind = "none") -> Callable[[Hand
                 if sandbox:
                     ctx.sandbox_info = resolve_sandbox(svc, request, caller)
                 if body != "none":
-                    ctx.body = await read_json(request)
+                    ctx.body = await read_json(request, svc.settings.max_body_bytes)
                 response = await fn(ctx)
             except ApiError as exc:
                 if "requestId" in exc.body:

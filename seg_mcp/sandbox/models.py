@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from seg_mcp.sandbox.characters import multiline, one_line
+
 PROFILE_SCHEMA_NAME = "_xdm.context.profile"
 PROFILE_SCHEMA_IDS = (
     PROFILE_SCHEMA_NAME,
@@ -24,7 +26,19 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_not_blank)]
+#: The name of a definition, audience or schedule: 1-1024 characters, not blank, one line of
+#: text: no control character at all (not even tab or line feed), no DEL, no C1 control, no bidi
+#: embedding, override or isolate, no line or paragraph separator (`characters.one_line`).
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=1024),
+    AfterValidator(_not_blank),
+    AfterValidator(one_line),
+]
+#: The description of a definition or audience: text that may span lines: tab, line feed and CR
+#: LF line ends are allowed; any other control character, DEL, C1 control, and bidi embedding,
+#: override or isolate is refused (`characters.multiline`).
+Description = Annotated[str, AfterValidator(multiline)]
 
 
 class Strict(BaseModel):
@@ -75,7 +89,7 @@ class DefinitionIn(ReadOnlyEchoes):
     """Body of `POST /segment/definitions` and of `PATCH /segment/definitions/{id}` (whole)."""
 
     name: Name
-    description: str | None = None
+    description: Description | None = None
     expression: ExpressionIn
     schema_: SchemaIn = Field(alias="schema")
     evaluationInfo: EvaluationInfoIn | None = None
@@ -116,7 +130,7 @@ class AudienceIn(ReadOnlyEchoes):
     expression) or an external one (`type: ExternalSegment`, no expression)."""
 
     name: Name
-    description: str | None = None
+    description: Description | None = None
     type: AudienceType | None = None
     expression: ExpressionIn | None = None
     schema_: SchemaIn | None = Field(default=None, alias="schema")

@@ -10,7 +10,11 @@ from typing import Any
 from seg_mcp import pql
 from seg_mcp.pql.analysis import Analysis
 from seg_mcp.sandbox import errors
+from seg_mcp.sandbox.bodies import nesting_beyond
 from seg_mcp.sandbox.errors import ApiError, bad_request
+
+#: How deep a pql/json tree may nest (objects and arrays; each PQL operator adds two levels).
+PQL_JSON_MAX_DEPTH = 256
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,14 @@ def pql_error(diags: tuple[pql.Diagnostic, ...], source: str | None) -> ApiError
 
 
 def _from_json(value: str) -> pql.Query:
+    deep = nesting_beyond(value, PQL_JSON_MAX_DEPTH)
+    if deep is not None:
+        raise bad_request(
+            f"expression.value is a pql/json tree nested more than {PQL_JSON_MAX_DEPTH} levels "
+            f"of objects and arrays (level {PQL_JSON_MAX_DEPTH + 1} opens at line {deep[0]}, "
+            f"column {deep[1]}): too deep to check. Simplify the expression.",
+            code=errors.PQL_INVALID,
+        )
     try:
         tree = json.loads(value)
     except json.JSONDecodeError as exc:
@@ -69,6 +81,12 @@ def validate(fmt: str, value: str, catalog: pql.FieldCatalog | None) -> Expressi
                 f"expression.value is a pql/json tree with no pql/text form: {exc}",
                 code=errors.PQL_INVALID,
             ) from exc
+        except RecursionError:
+            raise bad_request(
+                "expression.value is a pql/json tree nested too deeply to check. Simplify the "
+                "expression.",
+                code=errors.PQL_INVALID,
+            ) from None
     else:
         text = value
     result = pql.check(text, catalog)

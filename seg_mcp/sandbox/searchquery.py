@@ -5,6 +5,8 @@ Supported: terms (`Platform`), `field:term` and `field:(a OR b)`, `AND` / `OR` /
 `&&`, `||`, `!`, `+`, `-`), parentheses, wildcards `run*` / `cam?`, phrases `"hotel airport"`,
 proximity `"hotel airport"~5`, fuzzy `blue~` / `blue~1`, regular expressions `/[mh]otel/`.
 Terms match whole words, case-insensitively; two terms side by side mean OR (Lucene's default).
+Nesting (parentheses, `NOT`/`!`/`-`, `field:` prefixes) is limited to `MAX_DEPTH` levels: the
+parser and the predicates it builds recurse once per level.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from fnmatch import fnmatchcase
 Doc = Mapping[str, str]
 Predicate = Callable[[Doc], bool]
 _WORD = re.compile(r"\w+")
+_REST_IS_SPACE = re.compile(r"\s*\Z")
+#: How deep a query may nest: parentheses, `NOT` / `!` / `-` and `field:` prefixes each add a
+#: level. Real queries use two or three; past a few hundred the recursive parser runs out of stack.
+MAX_DEPTH = 32
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<lp>\() | (?P<rp>\)) |
@@ -49,7 +55,7 @@ def tokenize(query: str) -> list[Tok]:
     out: list[Tok] = []
     pos = 0
     while pos < len(query):
-        if query[pos:].strip() == "":
+        if _REST_IS_SPACE.match(query, pos):
             break
         m = _TOKEN.match(query, pos)
         if m is None or m.end() == pos:
@@ -133,6 +139,21 @@ class _Parser:
         self.i = 0
         self.fields = fields
         self.default = default
+        self.depth = 0
+
+    def nested(self, tok: Tok, parse: Callable[[], Predicate]) -> Predicate:
+        """`parse()` one level deeper than `tok`'s; a `QueryError` at `tok` past `MAX_DEPTH`."""
+        if self.depth >= MAX_DEPTH:
+            raise QueryError(
+                f"the query nests more than {MAX_DEPTH} levels (parentheses, NOT and field: "
+                f"prefixes each add one); {tok.text!r} here opens level {MAX_DEPTH + 1}",
+                tok.pos,
+            )
+        self.depth += 1
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def peek(self) -> Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -187,7 +208,7 @@ class _Parser:
             raise QueryError("the query ends where a term was expected", self._end())
         if tok.kind in ("not", "minus"):
             self.take()
-            inner = self.unary(fields)
+            inner = self.nested(tok, lambda: self.unary(fields))
             return lambda d: not inner(d)
         if tok.kind == "plus":
             self.take()
@@ -198,7 +219,7 @@ class _Parser:
         if tok is None:
             raise QueryError("the query ends where a term was expected", self._end())
         if tok.kind == "lp":
-            inner = self.or_(fields)
+            inner = self.nested(tok, lambda: self.or_(fields))
             close = self.peek()
             if close is None or close.kind != "rp":
                 raise QueryError("missing ')'", tok.pos)
@@ -211,7 +232,7 @@ class _Parser:
                     f"unknown field {name!r}; searchable fields: {', '.join(sorted(self.fields))}",
                     tok.pos,
                 )
-            return self.primary(self.fields[name])
+            return self.nested(tok, lambda: self.primary(self.fields[name]))
         if tok.kind in ("term", "phrase", "regex"):
             match = _term_matcher(tok)
             return lambda d: any(match(d.get(f, "")) for f in fields)

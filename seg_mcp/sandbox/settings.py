@@ -164,6 +164,12 @@ class SandboxSettings(BaseSettings):
     """Lifetime of a sign-in session's refresh token, seconds."""
     code_ttl_seconds: int = Field(default=300, ge=1)
     """Lifetime of an authorization code, seconds."""
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    """Largest request body accepted, bytes (default 4 MiB); a larger one is refused with 413
+    before it is read (by its Content-Length) or as soon as the count passes the limit (a
+    chunked body). The largest bodies of this API, a definition with a long PQL expression or a
+    bulk-get of 100 ids, are tens of kilobytes: the default leaves a hundredfold margin while a
+    hostile client cannot make the sandbox hold more than a few MB per request."""
     threads: int = Field(default=2, ge=1)
     """DuckDB worker threads."""
     memory_limit: str = "2GB"

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from seg_mcp.sandbox.bodies import read_limited
 from seg_mcp.sandbox.errors import ApiError, ims_error
 from seg_mcp.sandbox.http import error_response
 from seg_mcp.sandbox.ims.page import error_page, sign_in_page
@@ -54,11 +55,13 @@ def _origin(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _form_too_large(message: str) -> ApiError:
+    return ims_error(400, "invalid_request", f"the request body is too large: {message}")
+
+
 async def _form(request: Request) -> dict[str, str]:
     """The form body merged over the query string (IMS takes either)."""
-    raw = await request.body()
-    if len(raw) > MAX_FORM:
-        raise ims_error(400, "invalid_request", "the request body is too large")
+    raw = await read_limited(request, MAX_FORM, _form_too_large)
     form = dict(parse_qsl(raw.decode("utf-8", "replace")))
     return {**dict(request.query_params), **form}
 

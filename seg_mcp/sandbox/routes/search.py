@@ -35,6 +35,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_FIELDS = ("name", "description")
 SUCCESS = {"message": "Success"}
+#: How much of a query an error message quotes.
+SHOWN_QUERY = 100
 
 
 def _check_headers(ctx: Ctx) -> None:
@@ -79,14 +81,21 @@ def _entry(doc: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _shown(query: str) -> str:
+    """The query as an error quotes it: whole when short, else its start and its length."""
+    if len(query) <= SHOWN_QUERY:
+        return repr(query)
+    return f"{query[:SHOWN_QUERY]!r}... ({len(query)} characters)"
+
+
 async def _entries(ctx: Ctx) -> list[dict[str, str]]:
     raw = ctx.query("s")
     try:
         match = compile_query(raw or "", FIELDS, DEFAULT_FIELDS)
     except QueryError as exc:
         raise bad_request(
-            f"Query parameter s={raw!r} is not a valid search query: {exc}. Use the Lucene "
-            "syntax, e.g. s=segmentName:Platform or s=segmentName:(gold OR silver)."
+            f"Query parameter s={_shown(raw or '')} is not a valid search query: {exc}. Use the "
+            "Lucene syntax, e.g. s=segmentName:Platform or s=segmentName:(gold OR silver)."
         ) from exc
     docs = await ctx.read(lambda cur: ctx.store.list(cur, ctx.sandbox, defs.KIND))
     return [e for e in map(_entry, docs) if match(e)]
