@@ -122,7 +122,7 @@ def test_only_the_person_confirms_a_delete(demo: tuple[str, Path]) -> None:
 def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -> None:
     lines = (demo[1] / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
-    assert [e["operation"] for e in entries if e["outcome"] == "ok"] == [
+    assert [e["operation"] for e in entries if e["outcome"] == "succeeded"] == [
         "createSegmentDefinition",
         "createSegmentJob",
         "createExportJob",
@@ -138,7 +138,9 @@ def test_the_audit_log_records_every_write_of_the_demo(demo: tuple[str, Path]) -
     assert [(e["tool"], e["detail"]) for e in declined] == [
         ("delete_resource", "the user did not confirm; nothing was changed.")
     ]
-    deletes = [e for e in entries if e["operation"].startswith("delete") and e["outcome"] == "ok"]
+    deletes = [
+        e for e in entries if e["operation"].startswith("delete") and e["outcome"] == "succeeded"
+    ]
     assert [e["confirmed_by"] for e in deletes] == ["elicitation", "elicitation"]
     assert declined[0]["target"] == deletes[1]["target"]  # the same definition, said no then yes
     assert {e["sandbox"] for e in entries} == {"dev"}

@@ -44,7 +44,14 @@ from seg_mcp.aep.errors import (
 from seg_mcp.aep.operation import Operation, describe_validation_error
 from seg_mcp.aep.retry import RetryPolicy
 
-__all__ = ["DEFAULT_TIMEOUT", "GATEWAY_STATUSES", "BaseAEPClient", "is_write", "last_request_id"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "GATEWAY_STATUSES",
+    "BaseAEPClient",
+    "is_write",
+    "last_request_id",
+    "last_status",
+]
 
 logger = logging.getLogger("seg_mcp.aep")
 
@@ -55,6 +62,8 @@ R = TypeVar("R")
 #: The `x-request-id` of the latest request sent in the current context (task), so that callers
 #: can quote it after a success too (audit trails); errors carry theirs in `AEPError.request_id`.
 last_request_id: ContextVar[str | None] = ContextVar("seg_mcp_aep_last_request_id", default=None)
+#: The HTTP status of the latest response received in the current context (None: no answer yet).
+last_status: ContextVar[int | None] = ContextVar("seg_mcp_aep_last_status", default=None)
 
 
 #: Gateway answers that can follow a request the service carried out (a real 504 can).
@@ -229,7 +238,9 @@ class BaseAEPClient:
             request = http.build_request(
                 op.http_method, url, params=params, content=content, headers=headers
             )
-            return await http.send(request)
+            response = await http.send(request)
+            last_status.set(response.status_code)
+            return response
 
         async def attempt() -> httpx2.Response:
             token = await provider.get_token(http)

@@ -24,12 +24,19 @@ from seg_mcp.aep import (
     PROFILE_CLASS,
     AEPClient,
     AEPError,
+    OutcomeUnknownError,
     SandboxNotAllowedError,
 )
-from seg_mcp.aep.base import last_request_id
+from seg_mcp.aep.base import last_request_id, last_status
 from seg_mcp.config import BackendConfig
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
 from seg_mcp.server.identity import Principal, current_principal
+from seg_mcp.server.outcomes import (
+    audit_detail,
+    audit_outcome,
+    describe_platform_error,
+    how_to_check,
+)
 from seg_mcp.server.output import decode_cursor, encode_cursor
 from seg_mcp.server.safety import AuditLog, SandboxGuard
 from seg_mcp.server.toolkit import Refusal, ToolSpec
@@ -175,6 +182,8 @@ class Call:
     sandbox: str
     #: How a destructive call was confirmed ("elicitation" or "phrase"), for the audit log.
     confirmed_by: str | None = None
+    #: Set by `write` when an unknown outcome was reconciled: what the tool tells the assistant.
+    reconciled: str | None = None
     _progress: float = 0.0
 
     @property
@@ -195,18 +204,67 @@ class Call:
         if self.ctx is not None:
             await self.ctx.report_progress(self._progress, total, message)
 
-    async def write(self, operation: str, target: str, action: Awaitable[T]) -> T:
-        """Run one write, recording it in the audit log whatever its outcome."""
+    async def write(
+        self,
+        operation: str,
+        target: str,
+        action: Awaitable[T],
+        *,
+        find: Callable[[], Awaitable[T | None]] | None = None,
+        noun: str = "object",
+    ) -> T:
+        """Run one write, recording its outcome in the audit log (succeeded, failed, unknown,
+        refused). When the outcome is unknown (sent, no answer), `find` looks on the platform
+        for what the write would have made: found, it is returned as the result (`reconciled`
+        says so, the audit line too); not found, the error says how to check before retrying."""
         token = last_request_id.set(None)
+        status_token = last_status.set(None)
         try:
             result = await action
+        except OutcomeUnknownError as exc:
+            found = await find() if find is not None else None
+            if found is None:
+                looked = (
+                    " (looked just now: not there yet, but it may still appear)" if find else ""
+                )
+                exc.hint = (
+                    f"the {noun} write may have happened{looked}; look with "
+                    f"{how_to_check(operation, target)} before retrying, and retry only if it "
+                    "is not there"
+                )
+                await self.audit(
+                    operation, target, "unknown", exc.request_id, audit_detail(exc), exc.status
+                )
+                raise
+            self.reconciled = (
+                f"The response was lost ({exc.cause}), but the {noun} exists: returning it "
+                "instead of writing it again."
+            )
+            await self.audit(
+                operation,
+                target,
+                "succeeded",
+                exc.request_id,
+                f"reconciled after an unknown outcome: {exc.message}",
+                exc.status,
+                reconciled=True,
+            )
+            return found
         except AEPError as exc:
-            await self.audit(operation, target, "error", exc.request_id, f"{exc.status} {exc.code}")
+            await self.audit(
+                operation,
+                target,
+                audit_outcome(exc),
+                exc.request_id or last_request_id.get(),
+                audit_detail(exc),
+                exc.status,
+            )
             raise
         finally:
-            request_id = last_request_id.get()
+            request_id, status = last_request_id.get(), last_status.get()
             last_request_id.reset(token)
-        await self.audit(operation, target, "ok", request_id)
+            last_status.reset(status_token)
+        await self.audit(operation, target, "succeeded", request_id, None, status)
         return result
 
     async def audit(
@@ -216,6 +274,9 @@ class Call:
         outcome: str,
         request_id: str | None = None,
         detail: str | None = None,
+        status: int | None = None,
+        *,
+        reconciled: bool = False,
     ) -> None:
         await self.runtime.audit.write(
             principal=self.runtime.principal(self.sandbox),
@@ -228,6 +289,8 @@ class Call:
             request_id=request_id,
             outcome=outcome,
             detail=detail,
+            status=status,
+            reconciled=reconciled,
         )
 
     def cursor(self, params: dict[str, object]) -> str:
@@ -276,18 +339,8 @@ def describe_error(exc: Exception, tool: str, sandbox: str | None) -> str:
     if isinstance(exc, Refusal):
         return f"{tool} refused{where}: {exc}"
     if isinstance(exc, AEPError):
-        parts = [f"{tool} failed{where}: Adobe Experience Platform"]
-        if exc.status is not None:
-            parts.append(f"answered HTTP {exc.status}")
-        if exc.code:
-            parts.append(f"({exc.code})")
-        text = " ".join(parts) + f": {exc.message}"
-        if exc.request_id:
-            text += f" [request id {exc.request_id}]"
-        nxt = exc.hint or _NEXT.get(exc.status or 0, "check the arguments and try again")
-        if exc.retryable:
-            nxt = "this is temporary; try again shortly"
-        return text + f". Next: {nxt}."
+        nxt = _NEXT.get(exc.status or 0, "check the arguments and try again")
+        return describe_platform_error(exc, tool, where, nxt)
     return f"{tool} failed{where}: {exc}"
 
 

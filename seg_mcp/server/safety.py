@@ -5,11 +5,14 @@
   (fail closed), only when its profile sets `allow_production_writes`.
 * `AuditLog`: one JSON line per write attempt: time, who (`who`: the IMS user id and email, the
   static token's name, or the technical account's client id; `local` without an auth layer),
-  sandbox, tool, operation, target, the platform's and the MCP request ids, the outcome (`ok`,
-  `error`, `refused`, `declined`) and how a destructive call was confirmed. Never a body, never a
-  secret: every string is scrubbed of the configured secrets and of anything shaped like a
-  bearer token or JWT before it is written. `SEG_MCP_AUDIT_LOG=-` (or `stdout`) writes the lines
-  to stdout for containers; that is refused on the stdio transport, whose stdout is the protocol.
+  sandbox, tool, operation, target, the platform's and the MCP request ids, the outcome
+  (`succeeded`, `failed`, `unknown` — sent, no answer —, `refused`, `declined`, `cancelled`),
+  the platform's HTTP status when one came, `reconciled: true` when a write of unknown outcome
+  was found on the platform, a `detail` saying why for anything but success, and how a
+  destructive call was confirmed. Never a body, never a secret: every string is scrubbed of the
+  configured secrets and of anything shaped like a bearer token or JWT before it is written.
+  `SEG_MCP_AUDIT_LOG=-` (or `stdout`) writes the lines to stdout for containers; that is refused
+  on the stdio transport, whose stdout is the protocol.
 """
 
 from __future__ import annotations
@@ -203,6 +206,8 @@ class AuditLog:
         detail: str | None = None,
         mcp_request_id: str | None = None,
         confirmed_by: str | None = None,
+        status: int | None = None,
+        reconciled: bool = False,
     ) -> None:
         entry: dict[str, object] = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -215,6 +220,10 @@ class AuditLog:
             "mcp_request_id": mcp_request_id,
             "outcome": outcome,
         }
+        if status is not None:
+            entry["status"] = status
+        if reconciled:
+            entry["reconciled"] = True
         if confirmed_by:
             entry["confirmed_by"] = confirmed_by
         if detail:

@@ -69,8 +69,8 @@ async def test_each_write_names_the_person(
     }
     assert [e["who"] for e in entries] == [who] * 3
     assert [(e["sandbox"], e["operation"], e["target"], e["outcome"]) for e in entries] == [
-        ("dev", "createSegmentDefinition", "US", "ok"),
-        ("dev", "deleteAudience", sid, "ok"),
+        ("dev", "createSegmentDefinition", "US", "succeeded"),
+        ("dev", "deleteAudience", sid, "succeeded"),
         ("dev", "delete_resource", kept, "declined"),
     ]
     assert entries[1]["confirmed_by"] == "elicitation"
@@ -151,7 +151,7 @@ async def test_audit_lines_on_stdout(aep: AEPClient, capsys: pytest.CaptureFixtu
     assert (entry["who"]["email"], entry["operation"], entry["outcome"]) == (
         "alice@example.com",
         "createSegmentDefinition",
-        "ok",
+        "succeeded",
     )
 
 

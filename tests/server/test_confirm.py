@@ -97,7 +97,7 @@ async def test_input_required_round_trip(
     (entry,) = audit_entries(audit_path)
     assert (entry["operation"], entry["outcome"], entry["confirmed_by"]) == (
         "deleteAudience",
-        "ok",
+        "succeeded",
         "elicitation",
     )
 
@@ -182,7 +182,7 @@ async def test_phrase_fallback_where_a_profile_turns_it_on(
     assert right not in seen and f"delete segment definition {prod_id}" not in seen
     assert "confirm=" not in seen
     entries = [(e["outcome"], e.get("confirmed_by")) for e in audit_entries(audit_path)]
-    assert entries == [("refused", None)] * 3 + [("ok", "phrase"), ("refused", None)]
+    assert entries == [("refused", None)] * 3 + [("succeeded", "phrase"), ("refused", None)]
 
 
 async def test_with_elicitation_the_person_decides_even_with_the_phrase(
@@ -284,7 +284,7 @@ async def test_replicas_sharing_the_auth_secret_complete_each_others_confirmatio
     entries = [
         (e["operation"], e["outcome"], e.get("confirmed_by")) for e in audit_entries(audit_path)
     ]
-    assert entries == [("deleteAudience", "ok", "elicitation")] * 2
+    assert entries == [("deleteAudience", "succeeded", "elicitation")] * 2
 
 
 async def test_a_rotated_secret_still_opens_and_a_per_process_key_does_not(

@@ -126,7 +126,7 @@ async def test_static_tokens_limit_sandboxes_and_writes(token_server: Served):
     audit = (Path(token_server.log_path.parent) / "audit.jsonl").read_text()
     lines = [json.loads(line) for line in audit.splitlines()]
     assert {(x["who"].get("token_name"), x["outcome"]) for x in lines} >= {
-        ("writer", "ok"),
+        ("writer", "succeeded"),
         ("reader", "refused"),
     }
     for text in (audit, token_server.log(), _text(saved), _text(write)):

@@ -272,5 +272,5 @@ async def test_cancel_segment_and_export_jobs(
             assert "has already finished" in text and "nothing to cancel" in text, text
         else:
             assert "(done)" in text or "(running)" in text
-        expected.append((op, "error" if result.is_error else "ok"))
+        expected.append((op, "failed" if result.is_error else "succeeded"))
     assert ops == expected

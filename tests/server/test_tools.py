@@ -214,10 +214,10 @@ async def test_evaluate_jobs_with_progress(
         assert bad.is_error and "preview:<id>" in bad.content[0].text
     ops = [(e["operation"], e["outcome"]) for e in audit_entries(audit_path)]
     assert ops == [
-        ("createSegmentDefinition", "ok"),
-        ("createSegmentJob", "ok"),
-        ("createExportJob", "ok"),
-        ("createSegmentJob", "ok"),
+        ("createSegmentDefinition", "succeeded"),
+        ("createSegmentJob", "succeeded"),
+        ("createExportJob", "succeeded"),
+        ("createSegmentJob", "succeeded"),
     ]
     assert all(len(e["request_id"]) == 32 for e in audit_entries(audit_path))
 
