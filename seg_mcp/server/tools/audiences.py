@@ -12,7 +12,16 @@ from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
+from seg_mcp.server.tools._params import (
+    MAX_NAME,
+    Cursor,
+    Description,
+    Ids,
+    IdText,
+    Limit,
+    Name,
+    OptionalPql,
+)
 from seg_mcp.server.tools._shape import AudienceItem, FoundOut, audience, describe
 
 TOOLS: list[ToolSpec] = []
@@ -32,7 +41,7 @@ class AudiencesOut(FoundOut):
 async def find_audiences(
     call: Call,
     ids: Ids = None,
-    name: Annotated[str | None, Field(description="Name contains (case-insensitive).")] = None,
+    name: Annotated[Name | None, Field(description="Name contains (case-insensitive).")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
     sandbox: Sandbox = None,
@@ -79,14 +88,15 @@ class SavedAudience(Output):
 )
 async def save_audience(
     call: Call,
-    name: Annotated[str | None, Field(max_length=256)] = None,
+    name: Name | None = None,
     pql: OptionalPql = None,
-    description: Annotated[str | None, Field(max_length=2000)] = None,
+    description: Description | None = None,
     external_id: Annotated[
-        str | None, Field(description="Create an external audience with this source id.")
+        str | None,
+        Field(max_length=MAX_NAME, description="Create an external audience with this source id."),
     ] = None,
     state: Literal["draft", "published", "inactive"] | None = None,
-    id: Annotated[str | None, Field(description="Update this audience.")] = None,
+    id: Annotated[IdText | None, Field(description="Update this audience.")] = None,
     replace: Annotated[bool, Field(description="With id: replace it whole (PUT).")] = False,
     sandbox: Sandbox = None,
 ) -> SavedAudience:

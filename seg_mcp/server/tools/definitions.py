@@ -12,7 +12,15 @@ from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Cursor, Ids, Limit, OptionalPql
+from seg_mcp.server.tools._params import (
+    Cursor,
+    Description,
+    Ids,
+    IdText,
+    Limit,
+    Name,
+    OptionalPql,
+)
 from seg_mcp.server.tools._shape import DefinitionItem, FoundOut, definition, describe
 
 TOOLS: list[ToolSpec] = []
@@ -101,11 +109,11 @@ def _evaluation(kind: Evaluation) -> EvaluationInfo:
 )
 async def save_segment_definition(
     call: Call,
-    name: Annotated[str | None, Field(max_length=256, description="Required to create.")] = None,
+    name: Annotated[Name | None, Field(description="Required to create.")] = None,
     pql: OptionalPql = None,
-    description: Annotated[str | None, Field(max_length=2000)] = None,
+    description: Description | None = None,
     evaluation: Evaluation | None = None,
-    id: Annotated[str | None, Field(description="Update this definition (overwrites).")] = None,
+    id: Annotated[IdText | None, Field(description="Update this definition (overwrites).")] = None,
     sandbox: Sandbox = None,
 ) -> SavedDefinition:
     """Create a segment definition, or update one (id). The PQL is checked first; an invalid

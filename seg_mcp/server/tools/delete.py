@@ -19,6 +19,7 @@ from seg_mcp.server.toolkit import (
     hints,
     tool,
 )
+from seg_mcp.server.tools._params import IdText
 
 TOOLS: list[ToolSpec] = []
 
@@ -90,10 +91,8 @@ class Deleted(Output):
 async def delete_resource(
     call: Call,
     kind: Kind,
-    id: str,
-    force: Annotated[
-        bool, Field(description="Delete a definition even if others depend on it.")
-    ] = False,
+    id: IdText,
+    force: Annotated[bool, Field(description="Delete even if others depend on it.")] = False,
     confirm: ConfirmPhrase = None,
     sandbox: Sandbox = None,
 ) -> Deleted:

@@ -21,11 +21,11 @@ from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
-from seg_mcp.server.tools._params import Pql, Wait
+from seg_mcp.server.tools._params import IdText, Pql, Wait
 
 TOOLS: list[ToolSpec] = []
 
-SegmentIds = Annotated[list[str], Field(min_length=1, max_length=20, description="Segment ids.")]
+SegmentIds = Annotated[list[IdText], Field(min_length=1, max_length=20, description="Segment ids.")]
 
 
 @tool(
@@ -91,11 +91,14 @@ async def run_segment_job(
 async def export_audience(
     call: Call,
     segment_ids: SegmentIds,
-    dataset_id: Annotated[str, Field(description="Target dataset (profile union schema).")],
+    dataset_id: Annotated[IdText, Field(description="Target dataset (profile union schema).")],
     fields: Annotated[
-        str | None, Field(description="Comma-separated paths to export; default all.")
+        str | None,
+        Field(max_length=4000, description="Comma-separated paths to export; default all."),
     ] = None,
-    status: list[Literal["realized", "existing", "exited"]] | None = None,
+    status: Annotated[
+        list[Literal["realized", "existing", "exited"]] | None, Field(max_length=3)
+    ] = None,
     wait_seconds: Wait = DEFAULT_WAIT,
     sandbox: Sandbox = None,
 ) -> JobsOut:

@@ -20,13 +20,14 @@ from seg_mcp.server.toolkit import (
 )
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
-from seg_mcp.server.tools._params import Cursor, Limit, Wait
+from seg_mcp.server.tools._params import Cursor, HandleText, Limit, Wait
 
 TOOLS: list[ToolSpec] = []
 
+
 Handles = Annotated[
-    list[str] | None,
-    Field(min_length=1, max_length=20, description="Job handles (preview:<id>, ...)."),
+    list[HandleText] | None,
+    Field(min_length=1, max_length=20, description="Job handles."),
 ]
 
 
@@ -50,7 +51,9 @@ async def get_job(
     recent: Annotated[
         Literal["segment-job", "export-job"] | None, Field(description="List recent jobs.")
     ] = None,
-    status: Annotated[str | None, Field(description="With recent: e.g. FAILED.")] = None,
+    status: Annotated[
+        str | None, Field(max_length=20, description="With recent: e.g. FAILED.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
     wait_seconds: Wait = DEFAULT_WAIT,
@@ -124,7 +127,7 @@ async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
 )
 async def cancel_job(
     call: Call,
-    handle: Annotated[str, Field(description="Job handle, e.g. segment-job:<id>.")],
+    handle: Annotated[HandleText, Field(description="Job handle to cancel.")],
     confirm: ConfirmPhrase = None,
     sandbox: Sandbox = None,
 ) -> JobsOut:

@@ -13,9 +13,14 @@ from seg_mcp.server.output import Output, Page, Text, clean
 from seg_mcp.server.pqlcheck import Checked, CheckReport, check
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Sandbox, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Cursor, Limit, Pql
+from seg_mcp.server.tools._params import Cursor, Limit, Matching, Pql
 
 TOOLS: list[ToolSpec] = []
+
+#: An XDM field path (XDM field names are letters, digits and `_`).
+FieldPath = Annotated[
+    str, Matching(r"^[\w.]{1,512}$", "a field path: at most 512 letters, digits, _ and .")
+]
 
 
 class CheckOut(Output, Checked):
@@ -58,10 +63,7 @@ async def check_pql(
     pql: Pql,
     online: Annotated[
         bool,
-        Field(
-            description="Also check field paths against the sandbox's schema and ask the "
-            "platform to accept the query (network)."
-        ),
+        Field(description="Also check field paths in the sandbox and ask the platform (network)."),
     ] = False,
     sandbox: Sandbox = None,
 ) -> CheckOut:
@@ -115,12 +117,12 @@ class FieldsOut(Page):
 async def find_fields(
     call: Call,
     search: Annotated[
-        str | None, Field(description="Words in the path, title or description.")
+        str | None, Field(max_length=200, description="Words in the path, title or description.")
     ] = None,
     root: Annotated[
         Literal["profile", "event"], Field(description="profile fields, or event (xEvent) fields")
     ] = "profile",
-    under: Annotated[str | None, Field(description="Only fields under this path.")] = None,
+    under: Annotated[FieldPath | None, Field(description="Only fields under this path.")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
     sandbox: Sandbox = None,

@@ -11,7 +11,7 @@ from seg_mcp.aep.models.schedules import Schedule, ScheduleInput, ScheduleProper
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Cursor, Limit
+from seg_mcp.server.tools._params import Cursor, IdText, Limit, Name, ScheduledId
 from seg_mcp.server.tools._shape import iso
 
 TOOLS: list[ToolSpec] = []
@@ -59,7 +59,7 @@ class SchedulesOut(Page):
 )
 async def find_schedules(
     call: Call,
-    id: Annotated[str | None, Field(description="Get this schedule.")] = None,
+    id: Annotated[IdText | None, Field(description="Get this schedule.")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
     sandbox: Sandbox = None,
@@ -86,14 +86,16 @@ async def find_schedules(
 async def save_schedule(
     call: Call,
     cron: Annotated[
-        str | None, Field(description="Quartz cron, UTC, at most daily: '0 0 1 * * ?'.")
+        str | None,
+        Field(max_length=120, description="Quartz cron, UTC, at most daily: '0 0 1 * * ?'."),
     ] = None,
     state: Literal["active", "inactive"] | None = None,
-    name: Annotated[str | None, Field(max_length=256, description="Required to create.")] = None,
+    name: Annotated[Name | None, Field(description="Required to create.")] = None,
     segment_ids: Annotated[
-        list[str] | None, Field(description="Segments to evaluate; ['*'] = all.")
+        list[ScheduledId] | None,
+        Field(max_length=100, description="Segments to evaluate; ['*'] = all."),
     ] = None,
-    id: Annotated[str | None, Field(description="Update this schedule's cron/state.")] = None,
+    id: Annotated[IdText | None, Field(description="Update this schedule's cron/state.")] = None,
     sandbox: Sandbox = None,
 ) -> SchedulesOut:
     """Create a daily batch evaluation schedule, or change one's cron or state (id)."""

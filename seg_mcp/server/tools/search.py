@@ -9,9 +9,13 @@ from pydantic import BaseModel, Field
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Sandbox, ToolSpec, hints, tool
-from seg_mcp.server.tools._params import Cursor
+from seg_mcp.server.tools._params import Cursor, IdText, Matching
 
 TOOLS: list[ToolSpec] = []
+
+Namespace = Annotated[
+    str, Matching(r"^\w{1,100}$", "a search namespace: at most 100 letters, digits and _")
+]
 
 
 class Hit(BaseModel):
@@ -56,13 +60,13 @@ class SearchOut(Page):
 async def search_segments(
     call: Call,
     query: Annotated[
-        str | None, Field(description="Lucene query, e.g. segmentName:loyal*.")
+        str | None, Field(max_length=1000, description="Lucene query, e.g. segmentName:loyal*.")
     ] = None,
     namespace: Annotated[
-        str | None, Field(description="List hits in this namespace (else counts).")
+        Namespace | None, Field(description="List hits in this namespace (else counts).")
     ] = None,
     folder_path_of: Annotated[
-        str | None, Field(description="With namespace: the folders above this entity id.")
+        IdText | None, Field(description="With namespace: the folders above this entity id.")
     ] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
