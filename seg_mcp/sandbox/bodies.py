@@ -37,12 +37,14 @@ Refusal = Callable[[str], ApiError]
 
 
 def too_large(message: str) -> ApiError:
-    """The Segmentation service's 413 (a local code in Adobe's pattern)."""
+    """The Segmentation service's 413 (a local code in Adobe's pattern). It closes the
+    connection, so that the server does not read the rest of the body to find the next request."""
     return ups_error(
         413,
         f"{message} The limit is the local sandbox's setting SEG_SANDBOX_MAX_BODY_BYTES. Send a "
         "smaller body: no request of this API needs more than a few kilobytes.",
         code=errors.TOO_LARGE,
+        headers={"connection": "close"},
     )
 
 
