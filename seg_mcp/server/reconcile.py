@@ -7,9 +7,8 @@ the platform's list endpoints (nothing is kept in server memory, so any replica 
 
 * definitions and audiences: by exact name, newest first;
 * schedules: by exact name, and for a create its segments and type;
-* segment jobs: the same set of segment ids, created in the last `RECENT_SECONDS`;
-* export jobs: the same target (set of segment ids and dataset), created in the last
-  `RECENT_SECONDS`.
+* segment jobs and export jobs (tools/_jobs.py, with `quietly` and `recent` from here): the
+  same segment ids (and for an export the same dataset), created in the last `RECENT_SECONDS`.
 
 Each finder returns the object or None, and never raises: a lookup that fails leaves the outcome
 unknown (the caller says so) rather than hiding the first failure behind a second.
@@ -18,24 +17,21 @@ unknown (the caller says so) rather than hiding the first failure behind a secon
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from seg_mcp.aep import AEPClient, AEPError
 from seg_mcp.aep.models.audiences import Audience
-from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
 from seg_mcp.aep.models.schedules import Schedule
 from seg_mcp.aep.models.segment_definitions import SegmentDefinition
-from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
 
 __all__ = [
     "RECENT_SECONDS",
     "audience_named",
     "definition_named",
-    "export_job_for",
+    "quietly",
+    "recent",
     "schedule_named",
-    "segment_job_for",
 ]
 
 logger = logging.getLogger("seg_mcp.server.reconcile")
@@ -49,7 +45,8 @@ _PAGES = 3
 _PAGE = 100
 
 
-async def _quietly(what: str, find: Callable[[], Awaitable[T | None]]) -> T | None:
+async def quietly(what: str, find: Callable[[], Awaitable[T | None]]) -> T | None:
+    """`find()`, or None when the lookup itself fails (logged)."""
     try:
         return await find()
     except AEPError as exc:
@@ -57,7 +54,8 @@ async def _quietly(what: str, find: Callable[[], Awaitable[T | None]]) -> T | No
         return None
 
 
-def _recent(created_ms: int | None, now: float) -> bool:
+def recent(created_ms: int | None, now: float) -> bool:
+    """True when `created_ms` (epoch ms) is within the last RECENT_SECONDS of `now` (epoch s)."""
     return created_ms is not None and created_ms / 1000 >= now - RECENT_SECONDS
 
 
@@ -75,7 +73,7 @@ async def definition_named(client: AEPClient, name: str, sandbox: str) -> Segmen
                 return found
         return None
 
-    return await _quietly(f"segment definition {name!r}", find)
+    return await quietly(f"segment definition {name!r}", find)
 
 
 async def audience_named(client: AEPClient, name: str, sandbox: str) -> Audience | None:
@@ -85,7 +83,7 @@ async def audience_named(client: AEPClient, name: str, sandbox: str) -> Audience
         listed = await client.list_audiences(name=name, limit=_PAGE, sandbox=sandbox)
         return next((a for a in listed.children if a.name == name), None)
 
-    return await _quietly(f"audience {name!r}", find)
+    return await quietly(f"audience {name!r}", find)
 
 
 async def schedule_named(
@@ -116,67 +114,4 @@ async def schedule_named(
             start = int(nxt)
         return found
 
-    return await _quietly(f"schedule {name!r}", find)
-
-
-def _job_segments(job: SegmentJob) -> set[str]:
-    return {s.segment_id or (s.segment.id if s.segment else None) or "" for s in job.segments or ()}
-
-
-async def segment_job_for(
-    client: AEPClient, segment_ids: Iterable[str], sandbox: str, *, running_only: bool
-) -> SegmentJob | None:
-    """The newest segment job over exactly `segment_ids` created in the last RECENT_SECONDS
-    (with `running_only`, only one not finished yet)."""
-    wanted = set(segment_ids)
-
-    async def find() -> SegmentJob | None:
-        listed = await client.list_segment_jobs(
-            limit=50,
-            sort="creationTime:desc",
-            property_filter=f"segments~segmentId=={min(wanted)}",
-            sandbox=sandbox,
-        )
-        now = time.time()
-        for job in listed.children:
-            if not _recent(job.creation_time, now) or _job_segments(job) != wanted:
-                continue
-            if running_only and (job.status or "NEW") in SegmentJobStatus.TERMINAL:
-                continue
-            return job
-        return None
-
-    return await _quietly("a segment job for the same segments", find)
-
-
-def _export_target(job: ExportJob) -> tuple[str | None, set[str]]:
-    segments = (
-        {s.segment_id for s in (job.filter.segments or ()) if job.filter} if job.filter else set()
-    )
-    return (job.destination.dataset_id if job.destination else None), segments
-
-
-async def export_job_for(
-    client: AEPClient,
-    segment_ids: Iterable[str],
-    dataset_id: str,
-    sandbox: str,
-    *,
-    running_only: bool,
-) -> ExportJob | None:
-    """The newest export job of exactly `segment_ids` to `dataset_id` created in the last
-    RECENT_SECONDS (with `running_only`, only one not finished yet)."""
-    wanted = (dataset_id, set(segment_ids))
-
-    async def find() -> ExportJob | None:
-        listed = await client.list_export_jobs(limit=50, sandbox=sandbox)
-        now = time.time()
-        for job in listed.records:
-            if not _recent(job.creation_time, now) or _export_target(job) != wanted:
-                continue
-            if running_only and (job.status or "NEW") in ExportJobStatus.TERMINAL:
-                continue
-            return job
-        return None
-
-    return await _quietly("an export job for the same target", find)
+    return await quietly(f"schedule {name!r}", find)

@@ -1,17 +1,23 @@
 """Job handles (`preview:<id>`, `segment-job:<id>`, `export-job:<id>`) and their status, shared
-by the `evaluate` and `jobs` toolsets."""
+by the `evaluate` and `jobs` toolsets; and the recent job over the same segments (or export
+target), found on the platform, that `run_segment_job` and `export_audience` return instead of
+starting a duplicate (server/reconcile.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
 from seg_mcp.aep.models.previews import PreviewState
 from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
 from seg_mcp.server.output import Output, Text, clean
+from seg_mcp.server.reconcile import quietly, recent
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal
 
@@ -38,9 +44,14 @@ class JobsOut(Output):
     truncated: bool = False
     has_more: bool = False
     next_cursor: str | None = None
+    #: Set when an existing job was returned instead of a new one (running, or found after a
+    #: lost response).
+    note: SkipJsonSchema[str | None] = None
 
     def text(self) -> str:
         t = Text()
+        if self.note:
+            t.line(self.note)
         for job in self.jobs:
             line = f"{job.handle}: {job.status}" + (" (done)" if job.done else " (running)")
             if job.size_known is not None:
@@ -163,3 +174,75 @@ async def wait_preview(call: Call, preview_id: str, wait: float, sample: int) ->
     return await _wait(
         call, f"preview {preview_id}", lambda: preview(call, preview_id, sample), wait
     )
+
+
+def already_running(job: Job, created_ms: int | None) -> str:
+    """What `run_segment_job` / `export_audience` say when they return a running job."""
+    kind = "segment job" if job.kind == "segment-job" else "export job"
+    when = (
+        datetime.fromtimestamp(created_ms / 1000, UTC).isoformat(timespec="seconds")
+        if created_ms
+        else "moments ago"
+    )
+    return (
+        f"An identical {kind} ({job.handle}, started {when}) is still running: returned it "
+        "instead of starting a second one."
+    )
+
+
+def _job_segments(job: SegmentJob) -> set[str]:
+    return {s.segment_id or (s.segment.id if s.segment else None) or "" for s in job.segments or ()}
+
+
+async def segment_job_for(
+    call: Call, segment_ids: Iterable[str], *, running_only: bool
+) -> SegmentJob | None:
+    """The newest segment job over exactly `segment_ids` created in the last RECENT_SECONDS
+    (with `running_only`, only one not finished yet), or None."""
+    wanted = set(segment_ids)
+
+    async def find() -> SegmentJob | None:
+        listed = await call.client.list_segment_jobs(
+            limit=50,
+            sort="creationTime:desc",
+            property_filter=f"segments~segmentId=={min(wanted)}",
+            sandbox=call.sandbox,
+        )
+        now = time.time()
+        for job in listed.children:
+            if not recent(job.creation_time, now) or _job_segments(job) != wanted:
+                continue
+            if running_only and (job.status or "NEW") in SegmentJobStatus.TERMINAL:
+                continue
+            return job
+        return None
+
+    return await quietly("a segment job over the same segments", find)
+
+
+def _export_target(job: ExportJob) -> tuple[str | None, set[str]]:
+    segments = job.filter.segments or [] if job.filter else []
+    return (job.destination.dataset_id if job.destination else None), {
+        s.segment_id for s in segments
+    }
+
+
+async def export_job_for(
+    call: Call, segment_ids: Iterable[str], dataset_id: str, *, running_only: bool
+) -> ExportJob | None:
+    """The newest export job of exactly `segment_ids` to `dataset_id` created in the last
+    RECENT_SECONDS (with `running_only`, only one not finished yet), or None."""
+    wanted = (dataset_id, set(segment_ids))
+
+    async def find() -> ExportJob | None:
+        listed = await call.client.list_export_jobs(limit=50, sandbox=call.sandbox)
+        now = time.time()
+        for job in listed.records:
+            if not recent(job.creation_time, now) or _export_target(job) != wanted:
+                continue
+            if running_only and (job.status or "NEW") in ExportJobStatus.TERMINAL:
+                continue
+            return job
+        return None
+
+    return await quietly(f"an export job of the same segments to {dataset_id}", find)

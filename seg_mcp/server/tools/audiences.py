@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.audiences import AudienceInput
 from seg_mcp.aep.models.common import Expression, JsonPatchOperation, SchemaRef
+from seg_mcp.server import reconcile
 from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
@@ -69,11 +71,15 @@ class SavedAudience(Output):
     created: bool = False
     audience: AudienceItem | None = None
     diagnostics: list[DiagnosticOut] = Field(default_factory=list)
+    #: Set when the create's response was lost and the audience was found on the platform.
+    note: SkipJsonSchema[str | None] = None
 
     def text(self) -> str:
         if not self.saved:
             return not_saved(self.diagnostics)
         t = Text()
+        if self.note:
+            t.line(self.note)
         assert self.audience is not None
         t.line(f"{'Created' if self.created else 'Updated'} audience {self.audience.id}.")
         describe(t, [self.audience])
@@ -84,7 +90,7 @@ class SavedAudience(Output):
     TOOLS,
     toolset="audiences",
     annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=True),
-    operations=("createAudience", "patchAudience", "updateAudience"),
+    operations=("createAudience", "patchAudience", "updateAudience", "listAudiences"),
 )
 async def save_audience(
     call: Call,
@@ -123,7 +129,10 @@ async def save_audience(
         if not ops:
             raise Refusal("nothing to update: give name, description, pql or state.")
         saved = await call.write(
-            "patchAudience", id, client.patch_audience(id, ops, sandbox=sandbox)
+            "patchAudience",
+            id,
+            client.patch_audience(id, ops, sandbox=sandbox),
+            noun="audience update",
         )
         if saved is None:
             saved = await client.get_audience(id, sandbox=sandbox)
@@ -141,10 +150,17 @@ async def save_audience(
     )
     if id is not None:
         saved = await call.write(
-            "updateAudience", id, client.update_audience(id, body, sandbox=sandbox)
+            "updateAudience",
+            id,
+            client.update_audience(id, body, sandbox=sandbox),
+            noun="audience replacement",
         )
         return SavedAudience(saved=True, audience=audience(saved) if saved else None)
     created = await call.write(
-        "createAudience", name, client.create_audience(body, sandbox=sandbox)
+        "createAudience",
+        name,
+        client.create_audience(body, sandbox=sandbox),
+        find=lambda: reconcile.audience_named(client, name, call.sandbox),
+        noun="audience",
     )
-    return SavedAudience(saved=True, created=True, audience=audience(created))
+    return SavedAudience(saved=True, created=True, audience=audience(created), note=call.reconciled)

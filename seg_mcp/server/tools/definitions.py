@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.common import EvaluationInfo, EvaluationToggle, Expression, SchemaRef
 from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
+from seg_mcp.server import reconcile
 from seg_mcp.server.output import Output, Text
 from seg_mcp.server.pqlcheck import DiagnosticOut, check, not_saved
 from seg_mcp.server.runtime import Call
@@ -77,11 +79,15 @@ class SavedDefinition(Output):
     created: bool = False
     definition: DefinitionItem | None = None
     diagnostics: list[DiagnosticOut] = Field(default_factory=list)
+    #: Set when the create's response was lost and the definition was found on the platform.
+    note: SkipJsonSchema[str | None] = None
 
     def text(self) -> str:
         if not self.saved:
             return not_saved(self.diagnostics)
         t = Text()
+        if self.note:
+            t.line(self.note)
         assert self.definition is not None
         verb = "Created" if self.created else "Updated"
         t.line(f"{verb} segment definition {self.definition.id} ({self.definition.evaluation}).")
@@ -105,6 +111,7 @@ def _evaluation(kind: Evaluation) -> EvaluationInfo:
         "createSegmentDefinition",
         "patchSegmentDefinition",
         "retrieveSegmentDefinitionById",
+        "listSegmentDefinitions",
     ),
 )
 async def save_segment_definition(
@@ -152,11 +159,16 @@ async def save_segment_definition(
             "createSegmentDefinition",
             str(name),
             client.create_segment_definition(body, sandbox=sandbox),
+            find=lambda: reconcile.definition_named(client, str(name), call.sandbox),
+            noun="segment definition",
         )
     else:
         saved = await call.write(
             "patchSegmentDefinition",
             str(id),
             client.patch_segment_definition(str(id), body, sandbox=sandbox),
+            noun="segment definition update",
         )
-    return SavedDefinition(saved=True, created=existing is None, definition=definition(saved))
+    return SavedDefinition(
+        saved=True, created=existing is None, definition=definition(saved), note=call.reconciled
+    )

@@ -63,7 +63,7 @@ async def preview_audience(
     TOOLS,
     toolset="evaluate",
     annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True),
-    operations=("createSegmentJob", "retrieveSegmentJob"),
+    operations=("createSegmentJob", "retrieveSegmentJob", "listSegmentJobs"),
 )
 async def run_segment_job(
     call: Call,
@@ -73,20 +73,28 @@ async def run_segment_job(
 ) -> JobsOut:
     """Evaluate segment definitions now (a segment job), updating audience membership."""
     client = call.client
+    # A job over the same segments started moments ago and still running is returned instead.
+    running = await _jobs.segment_job_for(call, segment_ids, running_only=True)
+    if running is not None:
+        note = _jobs.already_running(_jobs.segment_job(running), running.creation_time)
+        done = await _jobs.wait_segment_job(call, str(running.id), wait_seconds)
+        return JobsOut(jobs=[done], note=note)
     job = await call.write(
         "createSegmentJob",
         ",".join(segment_ids),
         client.create_segment_job(list(segment_ids), sandbox=sandbox),
+        find=lambda: _jobs.segment_job_for(call, segment_ids, running_only=False),
+        noun="segment job",
     )
     done = await _jobs.wait_segment_job(call, str(job.id), wait_seconds)
-    return JobsOut(jobs=[done])
+    return JobsOut(jobs=[done], note=call.reconciled)
 
 
 @tool(
     TOOLS,
     toolset="evaluate",
     annotations=hints(read_only=False, destructive=False, idempotent=False, open_world=True),
-    operations=("createExportJob", "retrieveExportJob"),
+    operations=("createExportJob", "retrieveExportJob", "listExportJobs"),
 )
 async def export_audience(
     call: Call,
@@ -104,6 +112,12 @@ async def export_audience(
 ) -> JobsOut:
     """Export the members of audiences to a dataset (an export job)."""
     client = call.client
+    # An export of the same segments to the same dataset still running is returned instead.
+    running = await _jobs.export_job_for(call, segment_ids, dataset_id, running_only=True)
+    if running is not None:
+        note = _jobs.already_running(_jobs.export_job(running), running.creation_time)
+        done = await _jobs.wait_export_job(call, str(running.id), wait_seconds)
+        return JobsOut(jobs=[done], note=note)
     body = CreateExportJobRequest(
         destination=ExportDestination(dataset_id=dataset_id, segment_per_batch=False),
         schema=SchemaRef(name="_xdm.context.profile"),
@@ -118,7 +132,11 @@ async def export_audience(
         ),
     )
     job = await call.write(
-        "createExportJob", ",".join(segment_ids), client.create_export_job(body, sandbox=sandbox)
+        "createExportJob",
+        ",".join(segment_ids),
+        client.create_export_job(body, sandbox=sandbox),
+        find=lambda: _jobs.export_job_for(call, segment_ids, dataset_id, running_only=False),
+        noun="export job",
     )
     done = await _jobs.wait_export_job(call, str(job.id), wait_seconds)
-    return JobsOut(jobs=[done])
+    return JobsOut(jobs=[done], note=call.reconciled)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.common import JsonPatchOperation
 from seg_mcp.aep.models.schedules import Schedule, ScheduleInput, ScheduleProperties
+from seg_mcp.server import reconcile
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
@@ -41,9 +43,14 @@ def _item(s: Schedule) -> ScheduleItem:
 
 class SchedulesOut(Page):
     items: list[ScheduleItem]
+    #: Set when a create's response was lost and the schedule was found on the platform.
+    note: SkipJsonSchema[str | None] = None
 
     def text(self) -> str:
-        t = Text().line(f"{len(self.items)} schedule(s).")
+        t = Text()
+        if self.note:
+            t.line(self.note)
+        t.line(f"{len(self.items)} schedule(s).")
         for s in self.items:
             t.line(f"- {s.id}: {s.state}, cron {s.cron!r}, segments {', '.join(s.segments)}")
             t.untrusted(f"{s.id}: {s.name}")
@@ -81,7 +88,7 @@ async def find_schedules(
     TOOLS,
     toolset="schedules",
     annotations=hints(read_only=False, destructive=True, idempotent=False, open_world=True),
-    operations=("createSchedule", "updateSchedule", "retrieveSchedule"),
+    operations=("createSchedule", "updateSchedule", "retrieveSchedule", "listSchedules"),
 )
 async def save_schedule(
     call: Call,
@@ -108,17 +115,27 @@ async def save_schedule(
         ]
         if not ops:
             raise Refusal("nothing to update: give cron or state.")
-        await call.write("updateSchedule", id, client.update_schedule(id, ops, sandbox=sandbox))
+        await call.write(
+            "updateSchedule",
+            id,
+            client.update_schedule(id, ops, sandbox=sandbox),
+            noun="schedule update",
+        )
         return SchedulesOut(items=[_item(await client.retrieve_schedule(id, sandbox=sandbox))])
     if not name:
         raise Refusal("creating a schedule needs name (and cron; segment_ids default to all).")
+    segments = list(segment_ids or ["*"])
     body = ScheduleInput(
         name=name,
-        properties=ScheduleProperties(segments=list(segment_ids or ["*"])),
+        properties=ScheduleProperties(segments=segments),
         schedule=cron,
         state=state,
     )
     created = await call.write(
-        "createSchedule", name, client.create_schedule(body, sandbox=sandbox)
+        "createSchedule",
+        name,
+        client.create_schedule(body, sandbox=sandbox),
+        find=lambda: reconcile.schedule_named(client, name, call.sandbox, segments),
+        noun="schedule",
     )
-    return SchedulesOut(items=[_item(created)])
+    return SchedulesOut(items=[_item(created)], note=call.reconciled)
