@@ -1,8 +1,9 @@
 """Reading request bodies without trusting them: a size limit checked before reading (the
 declared Content-Length) and while reading (a chunked body is counted as it streams in, and
 refused as soon as it passes the limit), and a nesting limit checked on the text before the JSON
-parser, pydantic or any of our walkers recurse into it. Every refusal is an Adobe-shaped error
-that says what, where and what to do next.
+parser, pydantic or any of our walkers recurse into it; once parsed, every string must be whole
+Unicode text (a lone surrogate, `\\ud800` unpaired, is something neither the store nor a response
+can encode). Every refusal is an Adobe-shaped error that says what, where and what to do next.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MALFORMED = (
     "There is a problem extracting the user JSON, field(s) missing or invalid. "
     "Correct and try again."
@@ -118,7 +120,7 @@ def _parse(raw: bytes, limit: int) -> Any:
         )
         raise bad_request(message, code=errors.BAD_JSON)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise bad_request(
             _MALFORMED,
@@ -127,6 +129,46 @@ def _parse(raw: bytes, limit: int) -> Any:
         ) from exc
     except ValueError as exc:
         raise bad_request(_MALFORMED, [f"Malformed JSON: {exc}."], code=errors.BAD_JSON) from exc
+    if "\\u" in text or _SURROGATE.search(text):
+        found = surrogate_at(value)
+        if found is not None:
+            path, char = found
+            raise bad_request(
+                f"The JSON body holds an unpaired surrogate {char} in {path}: half of a UTF-16 "
+                "pair, not a character. Send the text as UTF-8, or a character outside the Basic "
+                "Multilingual Plane as an escaped pair (e.g. \\ud83d\\ude00).",
+                code=errors.BAD_JSON,
+            )
+    return value
+
+
+def _shown(key: str) -> str:
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def surrogate_at(value: Any) -> tuple[str, str] | None:
+    """(path, `U+D800`) of the first string or key of a parsed JSON `value` (in document order)
+    holding a lone surrogate, which no store or response can encode; None when there is none.
+    Walks without recursing."""
+    stack: list[tuple[str, Any]] = [("body", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            found = _SURROGATE.search(node)
+            if found:
+                return path, f"U+{ord(found.group()):04X}"
+        elif isinstance(node, dict):
+            children = []
+            for key, item in node.items():
+                child = _shown(key) if path == "body" else f"{path}.{_shown(key)}"
+                found = _SURROGATE.search(key)
+                if found:
+                    return f"the key {child}", f"U+{ord(found.group()):04X}"
+                children.append((child, item))
+            stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", node[i]) for i in reversed(range(len(node))))
+    return None
 
 
 def _reject_constant(name: str) -> Any:
@@ -135,7 +177,8 @@ def _reject_constant(name: str) -> Any:
 
 async def read_json(request: Request, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The request's JSON body: at most `max_bytes` (else 413, see `read_limited`), nested at
-    most `max_depth` deep (else 400 with the line and column), well-formed (else 400)."""
+    most `max_depth` deep (else 400 with the line and column), well-formed, every string whole
+    Unicode text (else 400 with the line and column or the path)."""
     raw = await read_limited(request, max_bytes)
     if not raw.strip():
         raise bad_request(

@@ -368,13 +368,36 @@ async def test_updates_refuse_them_too_and_keep_the_stored_object(raw: httpx2.As
     assert (stored["name"], stored.get("description") or "") == ("clean", "")
 
 
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"name": "lone", "description": "half \\ud800 a pair"}', "in description:"),
+        (b'{"name": "lone \xed\xa0\x80 raw", "expression": {}}', "in name:"),
+        (
+            b'{"name": "k", "audienceMeta": {"a": [1, {"\\udfff": 1}]}}',
+            "in the key audienceMeta.a[1].",
+        ),
+    ],
+)
+async def test_a_lone_surrogate_is_refused_with_where_it_is(
+    raw: httpx2.AsyncClient, body: bytes, where: str
+) -> None:
+    before = await stored_names(raw)
+    for path in ("/segment/definitions", "/audiences"):
+        error = assert_adobe_error(await raw.post(path, content=body, headers=JSON), 400)
+        assert "The JSON body holds an unpaired surrogate U+D" in error["title"]
+        assert where in error["title"], error["title"]
+    assert await stored_names(raw) == before
+
+
 async def test_text_that_is_only_text_is_kept(raw: httpx2.AsyncClient) -> None:
-    """Tabs and line ends in a description; right-to-left names with their marks (LRM, RLM)."""
-    description = "Gold members.\n\tFirst line indented.\r\nWindows line end."
+    """Tabs and line ends in a description, a character outside the BMP sent as an escaped
+    surrogate pair; right-to-left names with their marks (LRM, RLM)."""
+    description = "Gold members \U0001f947.\n\tFirst line indented.\r\nWindows line end."
     name = "\u05dc\u05e7\u05d5\u05d7\u05d5\u05ea \u05d6\u05d4\u05d1 \u200f(gold) \u200e2026"
-    created = await raw.post(
-        "/segment/definitions", json={**DEFINITION, "name": name, "description": description}
-    )
+    body = json.dumps({**DEFINITION, "name": name, "description": description})
+    assert "\\ud83e\\udd47" in body  # the medal as an escaped surrogate pair
+    created = await raw.post("/segment/definitions", content=body, headers=JSON)
     assert created.status_code == 200, created.text
     stored = (await raw.get(f"/segment/definitions/{created.json()['id']}")).json()
     assert (stored["name"], stored["description"]) == (name, description)
