@@ -7,7 +7,11 @@
     seg-mcp api --list
 
 Prints the JSON response on stdout. On an API error, exits 1 with the status, Adobe error code,
-message and request id on stderr; on a usage or configuration error, exits 2.
+message and request id on stderr; on a usage or configuration error, exits 2. Every failure says
+its outcome (the failure contract of seg_mcp/aep/errors.py): `not sent` (nothing reached the
+platform: safe to send again), `failed` (the platform answered with an error), or `unknown` (a
+write was sent and no answer came, or a gateway 502/504 answered a create: it may have happened,
+and stderr names the `seg-mcp api` call that shows whether it did; exit 1 as well).
 """
 
 from __future__ import annotations
@@ -138,21 +142,67 @@ async def _call(args: argparse.Namespace) -> Any:
         )
 
 
-def _report(exc: Exception) -> None:
-    from seg_mcp.aep import AEPError
+#: For each create: the listing that shows whether a create of unknown outcome happened.
+_LOOK = {
+    "createSegmentDefinition": "listSegmentDefinitions --query sort=creationTime:desc",
+    "createAudience": "listAudiences --query name={name}",
+    "createSchedule": "listSchedules",
+    "createSegmentJob": "listSegmentJobs --query sort=creationTime:desc",
+    "createExportJob": "listExportJobs",
+}
+_OUTCOME = {
+    "not_sent": "not sent: nothing reached the platform, nothing changed; it is safe to send "
+    "again once the cause is fixed",
+    "failed": "failed: the platform answered with an error (below)",
+    "unknown": "unknown: the request was sent and no answer came; the write may have happened",
+}
+
+
+def _how_to_check(operation_id: str, body: Any) -> str:
+    """The `seg-mcp api` call that shows whether a write of unknown outcome happened."""
+    name = body.get("name") if isinstance(body, dict) else None
+    look = _LOOK.get(operation_id)
+    if look is None:
+        return (
+            "read the object back (its retrieve/get operation, or the list) to see whether the "
+            "change is there before sending it again"
+        )
+    what = f" and look for one named {name!r}" if name and "{name}" not in look else ""
+    if operation_id in ("createSegmentJob", "createExportJob"):
+        what = " and look for a job over the same segments started in the last few minutes"
+    command = look.format(name=name or "<name>")
+    return f"run `seg-mcp api {command}`{what} before sending it again (a resend can duplicate it)"
+
+
+def _report(exc: Exception, body: Any = None) -> None:
+    from seg_mcp.aep import AEPError, OutcomeUnknownError
 
     if not isinstance(exc, AEPError):
         print(f"error: {exc}", file=sys.stderr)
         return
     print(f"error: {exc.message}", file=sys.stderr)
+    hint = exc.hint
+    if isinstance(exc, OutcomeUnknownError):
+        hint = _how_to_check(exc.operation_id, body)
     for label, value in (
+        ("outcome", _OUTCOME[exc.outcome]),
         ("status", exc.status),
         ("code", exc.code),
         ("request id", exc.request_id),
-        ("hint", exc.hint),
+        ("hint", hint),
     ):
         if value is not None:
             print(f"  {label}: {value}", file=sys.stderr)
+
+
+def _quiet_body(raw: str | None) -> Any:
+    """The request body for the report, when it was given inline as JSON (else None)."""
+    if raw is None or raw.startswith("@"):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -174,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         _report(exc)
         return 2
     except AEPError as exc:
-        _report(exc)
+        _report(exc, _quiet_body(args.body))
         return 1
     if result is not None:
         print(json.dumps(_jsonable(result), indent=2, ensure_ascii=False))
