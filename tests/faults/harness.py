@@ -11,6 +11,7 @@ check whether the write happened (issue 14, item 1).
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import threading
@@ -344,6 +345,8 @@ class Tally:
     actionable: int = 0
     audit_lines: int = 0
     audit_good: int = 0
+    #: (case, claim, message) of every answer, written to $SEG_FAULTS_MESSAGES when set.
+    samples: list[tuple[str, str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         faults, kinds = len(FAULTS), len(WRITES)
@@ -357,6 +360,11 @@ class Tally:
             f"{len(self.off_contract)}; audit lines with an outcome {self.audit_good}/"
             f"{self.audit_lines}"
         )
+
+    def dump(self) -> None:
+        path = os.environ.get("SEG_FAULTS_MESSAGES")
+        if path:
+            Path(path).write_text(json.dumps(self.samples, indent=1))
 
 
 TALLY = Tally()

@@ -84,6 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             cli.close()
             direct.close()
     print("\n" + TALLY.line())
+    TALLY.dump()
 
 
 def _target(world: World, client: str, fault: FaultCase, write: Write) -> Target:
@@ -139,6 +140,7 @@ def judge(
         if claim in {"failed", "not sent"} and found:
             TALLY.misreported.append(case)
             problems.append(f"claims {claim!r} but the write happened: {found}")
+    TALLY.samples.append((case, claim, text))
     if claim not in fault.allowed:
         TALLY.off_contract.append(case)
         problems.append(f"claims {claim!r}; the contract allows {sorted(fault.allowed)}")
