@@ -38,6 +38,10 @@ _CHECK = {
 }
 
 
+#: Writes whose repetition costs nothing (a preview saves nothing).
+_HARMLESS = frozenset({"createPreview"})
+
+
 def how_to_check(operation: str, target: str) -> str:
     """The tool call that shows whether `operation` on `target` happened."""
     template = _CHECK.get(operation)
@@ -66,6 +70,8 @@ def describe_platform_error(exc: AEPError, tool: str, where: str, nxt_by_status:
         if exc.request_id:
             text += f" [request id {exc.request_id}]"
         nxt = exc.hint or "look for the object with the matching find_* tool before retrying"
+        if getattr(exc, "operation_id", None) in _HARMLESS:
+            nxt = "it saves nothing, so it is safe to call again"
         return text + f". Next: {nxt}."
     if exc.outcome == "not_sent":
         text = f"{tool} failed{where}, not sent: {exc.message}; nothing reached the platform, so "
@@ -77,7 +83,12 @@ def describe_platform_error(exc: AEPError, tool: str, where: str, nxt_by_status:
     if exc.retryable:
         wait = getattr(exc, "retry_after", None)
         after = f"after {wait:g} seconds" if isinstance(wait, int | float) else "shortly"
-        nxt = f"the platform did not do it (a temporary refusal); it is safe to try again {after}"
+        if exc.status == 429:
+            nxt = f"the platform is rate limiting and did not do it; try again {after}"
+        elif exc.status is None:
+            nxt = f"no answer came to this read, which changes nothing; try again {after}"
+        else:
+            nxt = f"a temporary error; it is safe to try again {after}"
     return text + f". Next: {nxt}."
 
 

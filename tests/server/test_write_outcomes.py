@@ -27,7 +27,7 @@ from seg_mcp.server import build_server
 from .conftest import NOW, audit_entries
 
 US = 'homeAddress.countryCode = "US"'
-Kind = Literal["lost", "gateway", "reset_before", "refused"]
+Kind = Literal["lost", "gateway", "reset_before", "refused", "throttled"]
 
 
 @dataclass
@@ -52,6 +52,9 @@ class Faults(httpx2.AsyncBaseTransport):
             raise httpx2.ConnectError("connection refused", request=request)
         if kind == "reset_before":
             raise httpx2.RemoteProtocolError("peer closed the connection", request=request)
+        if kind == "throttled":
+            body = {"title": "Too Many Requests", "status": 429}
+            return httpx2.Response(429, json=body, headers={"Retry-After": "7"})
         response = await self.inner.handle_async_request(request)
         await response.aread()
         if kind == "lost":
@@ -278,3 +281,23 @@ async def test_a_job_identical_to_a_running_one_is_not_started_again(slow_world:
         "createExportJob",
         "createExportJob",
     ]
+
+
+async def test_a_throttled_create_is_failed_and_safe_to_retry_later(world: World) -> None:
+    world.faults.add("POST", r"/audiences$", "throttled")
+    async with Client(world.server()) as client:
+        out = await client.call_tool("save_audience", {"name": "Later", "pql": US})
+        world.faults.add("POST", r"/preview$", "lost")
+        preview = await client.call_tool("preview_audience", {"pql": US})
+    text = out.content[0].text
+    assert text.startswith(
+        "save_audience failed in sandbox 'dev': Adobe Experience Platform answered HTTP 429"
+    )
+    assert text.endswith(
+        "Next: the platform is rate limiting and did not do it; try again after 7 seconds."
+    )
+    entry = _last_audit(world)
+    assert (entry["outcome"], entry["status"]) == ("failed", 429)
+    assert preview.is_error
+    assert preview.content[0].text.startswith("preview_audience: outcome unknown in sandbox 'dev'")
+    assert preview.content[0].text.endswith("Next: it saves nothing, so it is safe to call again.")
