@@ -276,11 +276,13 @@ async def test_a_job_identical_to_a_running_one_is_not_started_again(slow_world:
     assert other.structured_content["jobs"][0]["id"] != e1.structured_content["jobs"][0]["id"]
     assert len((await w.aep.list_segment_jobs(limit=50)).children) == 1
     assert len((await w.aep.list_export_jobs(limit=50)).records) == 2
-    assert [e["operation"] for e in audit_entries(w.audit)] == [
-        "createSegmentJob",
-        "createExportJob",
-        "createExportJob",
+    entries = audit_entries(w.audit)
+    assert [(e["operation"], e["outcome"]) for e in entries] == [
+        ("createSegmentJob", "succeeded"),
+        ("createExportJob", "succeeded"),
+        ("createExportJob", "succeeded"),
     ]
+    assert all(e["status"] in (200, 201) and len(e["request_id"]) == 32 for e in entries)
 
 
 async def test_a_throttled_create_is_failed_and_safe_to_retry_later(world: World) -> None:
