@@ -71,7 +71,7 @@ HOW_TO_CHECK = (
 #: A success after a fault that reached the service must say the tool found the object.
 RECONCILED = (
     r"already|existing|\bfound\b|reconcil|(answer|response) (was )?(lost|never came)|no answer|"
-    r"did not answer|timed out|outcome"
+    r"did not answer|timed out|outcome|identical|instead of (starting|writing|creating)"
 )
 
 

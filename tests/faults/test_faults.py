@@ -256,3 +256,25 @@ async def test_mcp(world: World, fault: FaultCase, write: Write, tmp_path: Path)
                     problems.append(f"calling again: not actionable: {_text(again)[:300]!r}")
     problems += _audit_problems(audit)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "write", [w for w in WRITES if w.kind.endswith("-job")], ids=lambda w: w.kind
+)
+async def test_identical_job_in_flight_is_returned(
+    world: World, write: Write, tmp_path: Path
+) -> None:
+    """No fault: a second identical job asked for while the first runs is the first, said so."""
+    target = _target(world, "twice", FAULTS[0], write)
+    config = mcp_config(world)
+    async with (
+        config.create_client() as aep,
+        Client(build_server(aep, config, audit_log=tmp_path / "audit.jsonl")) as client,
+    ):
+        first = await client.call_tool(write.tool, write.args(target))
+        second = await client.call_tool(write.tool, write.args(target))
+    assert not first.is_error and not second.is_error, _text(first) + _text(second)
+    found = world.direct.ids(write.kind, target)
+    assert len(found) == 1, f"two identical {write.kind}s in flight: {found}"
+    assert found[0] in strings(second.structured_content)
+    assert re.search(RECONCILED, _text(second), re.IGNORECASE), _text(second)
