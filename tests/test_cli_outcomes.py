@@ -78,5 +78,7 @@ def test_an_answered_error_is_failed(proxy: FaultProxy, capsys: pytest.CaptureFi
     proxy.faults.append(Fault("status", path=r"/segment/definitions$", status=503))
     assert main(["api", "createSegmentDefinition", "--body", json.dumps(BODY | {"name": "x"})]) == 1
     err = capsys.readouterr().err
-    assert "  outcome: failed: the platform answered with an error (below)" in err
+    assert (
+        "  outcome: failed: the platform answered with an error (below); it is temporary: " in err
+    )
     assert "  status: 503" in err

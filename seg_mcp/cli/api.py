@@ -151,8 +151,8 @@ _LOOK = {
     "createExportJob": "listExportJobs",
 }
 _OUTCOME = {
-    "not_sent": "not sent: nothing reached the platform, nothing changed; it is safe to send "
-    "again once the cause is fixed",
+    "not_sent": "not sent: nothing reached the platform, nothing changed; it is safe to retry "
+    "once the cause is fixed",
     "failed": "failed: the platform answered with an error (below)",
     "unknown": "unknown: the request was sent and no answer came; the write may have happened",
 }
@@ -184,8 +184,12 @@ def _report(exc: Exception, body: Any = None) -> None:
     hint = exc.hint
     if isinstance(exc, OutcomeUnknownError):
         hint = _how_to_check(exc.operation_id, body)
+    outcome = _OUTCOME[exc.outcome]
+    if exc.outcome == "failed" and exc.retryable:
+        wait = getattr(exc, "retry_after", None)
+        outcome += f"; it is temporary: retry {f'after {wait:g} s' if wait else 'shortly'}"
     for label, value in (
-        ("outcome", _OUTCOME[exc.outcome]),
+        ("outcome", outcome),
         ("status", exc.status),
         ("code", exc.code),
         ("request id", exc.request_id),

@@ -77,7 +77,7 @@ def describe_platform_error(exc: AEPError, tool: str, where: str, nxt_by_status:
         text = f"{tool} failed{where}, not sent: {exc.message}; nothing reached the platform, so "
         text += "nothing changed"
         nxt = exc.hint or "fix the cause"
-        return text + f". Next: {nxt}; then it is safe to call again."
+        return text + f". Next: {nxt}; then it is safe to retry."
     text = f"{tool} failed{where}: {_platform_reason(exc)}"
     nxt = exc.hint or nxt_by_status
     if exc.retryable:

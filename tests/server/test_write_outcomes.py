@@ -232,7 +232,7 @@ async def test_a_write_never_sent_is_safe_to_retry(world: World) -> None:
     text = out.content[0].text
     assert text.startswith("save_audience failed in sandbox 'dev', not sent: ")
     assert "nothing reached the platform, so nothing changed" in text
-    assert "then it is safe to call again." in text
+    assert "then it is safe to retry." in text
     entry = _last_audit(world)
     assert (entry["outcome"], entry["detail"][:10]) == ("failed", "not sent: ")
 
