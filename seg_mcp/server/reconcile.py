@@ -29,6 +29,7 @@ __all__ = [
     "RECENT_SECONDS",
     "audience_named",
     "definition_named",
+    "made_since",
     "quietly",
     "recent",
     "schedule_named",
@@ -40,6 +41,9 @@ T = TypeVar("T")
 
 #: How far back a job counts as "started moments ago" (seconds).
 RECENT_SECONDS = 300.0
+#: Clock difference allowed between this machine and the platform when asking "made since the
+#: write was sent?" (seconds).
+CLOCK_SKEW = 2.0
 #: Pages of 100 read when looking for a name (newest first: a lost create is on the first page).
 _PAGES = 3
 _PAGE = 100
@@ -54,20 +58,38 @@ async def quietly(what: str, find: Callable[[], Awaitable[T | None]]) -> T | Non
         return None
 
 
+def made_since(since: float | None, ms: int | None = None, epoch_s: int | None = None) -> bool:
+    """Whether an object created at `ms` (epoch ms; µs tolerated) or `epoch_s` was made at or
+    after `since` (epoch seconds, less CLOCK_SKEW). Unknown creation times pass."""
+    if since is None:
+        return True
+    if ms is not None:
+        seconds = ms / 1_000_000 if ms > 10**14 else ms / 1000
+        return seconds >= since - CLOCK_SKEW
+    if epoch_s is not None:
+        return epoch_s >= since - CLOCK_SKEW - 1
+    return True
+
+
 def recent(created_ms: int | None, now: float) -> bool:
     """True when `created_ms` (epoch ms) is within the last RECENT_SECONDS of `now` (epoch s)."""
     return created_ms is not None and created_ms / 1000 >= now - RECENT_SECONDS
 
 
-async def definition_named(client: AEPClient, name: str, sandbox: str) -> SegmentDefinition | None:
-    """The newest segment definition called exactly `name`."""
+async def definition_named(
+    client: AEPClient, name: str, sandbox: str, since: float | None = None
+) -> SegmentDefinition | None:
+    """The newest segment definition called exactly `name` (made since `since`, when given)."""
+
+    def fits(d: SegmentDefinition) -> bool:
+        return d.name == name and made_since(since, d.creation_time)
 
     async def find() -> SegmentDefinition | None:
         for page in range(_PAGES):
             listed = await client.list_segment_definitions(
                 page=page, limit=_PAGE, sort="creationTime:desc", sandbox=sandbox
             )
-            found = next((d for d in listed.segments if d.name == name), None)
+            found = next((d for d in listed.segments if fits(d)), None)
             total = listed.page.total_pages if listed.page else None
             if found is not None or total is None or page + 1 >= total:
                 return found
@@ -76,24 +98,35 @@ async def definition_named(client: AEPClient, name: str, sandbox: str) -> Segmen
     return await quietly(f"segment definition {name!r}", find)
 
 
-async def audience_named(client: AEPClient, name: str, sandbox: str) -> Audience | None:
-    """The audience called exactly `name` (the platform filters by "name contains")."""
+async def audience_named(
+    client: AEPClient, name: str, sandbox: str, since: float | None = None
+) -> Audience | None:
+    """The audience called exactly `name` (made since `since`, when given); the platform filters
+    by "name contains"."""
+
+    def fits(a: Audience) -> bool:
+        return a.name == name and made_since(since, a.creation_time, a.create_epoch)
 
     async def find() -> Audience | None:
         listed = await client.list_audiences(name=name, limit=_PAGE, sandbox=sandbox)
-        return next((a for a in listed.children if a.name == name), None)
+        return next((a for a in listed.children if fits(a)), None)
 
     return await quietly(f"audience {name!r}", find)
 
 
 async def schedule_named(
-    client: AEPClient, name: str, sandbox: str, segments: Iterable[str] | None = None
+    client: AEPClient,
+    name: str,
+    sandbox: str,
+    segments: Iterable[str] | None = None,
+    since: float | None = None,
 ) -> Schedule | None:
-    """The schedule called exactly `name` (and, when given, evaluating exactly `segments`)."""
+    """The schedule called exactly `name` (and, when given, evaluating exactly `segments`, made
+    since `since`)."""
     wanted = set(segments) if segments is not None else None
 
     def fits(s: Schedule) -> bool:
-        if s.name != name:
+        if s.name != name or not made_since(since, epoch_s=s.create_epoch):
             return False
         if wanted is None:
             return True

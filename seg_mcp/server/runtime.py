@@ -210,19 +210,21 @@ class Call:
         target: str,
         action: Awaitable[T],
         *,
-        find: Callable[[], Awaitable[T | None]] | None = None,
+        find: Callable[[float], Awaitable[T | None]] | None = None,
         noun: str = "object",
     ) -> T:
         """Run one write, recording its outcome in the audit log (succeeded, failed, unknown,
-        refused). When the outcome is unknown (sent, no answer), `find` looks on the platform
-        for what the write would have made: found, it is returned as the result (`reconciled`
-        says so, the audit line too); not found, the error says how to check before retrying."""
+        refused). When the outcome is unknown (sent, no answer), `find(sent_at)` looks on the
+        platform for what the write would have made since it was sent (epoch seconds): found, it
+        is returned as the result (`reconciled` says so, the audit line too); not found, the
+        error says how to check before retrying."""
+        sent_at = time.time()
         token = last_request_id.set(None)
         status_token = last_status.set(None)
         try:
             result = await action
         except OutcomeUnknownError as exc:
-            found = await find() if find is not None else None
+            found = await find(sent_at) if find is not None else None
             if found is None:
                 looked = (
                     " (looked just now: not there yet, but it may still appear)" if find else ""

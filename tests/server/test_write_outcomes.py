@@ -23,6 +23,7 @@ from seg_mcp.config import local_config
 from seg_mcp.sandbox import SandboxSettings, create_app
 from seg_mcp.sandbox.settings import DATABASE_FILE
 from seg_mcp.server import build_server
+from seg_mcp.server.reconcile import CLOCK_SKEW
 
 from .conftest import NOW, audit_entries
 
@@ -303,3 +304,20 @@ async def test_a_throttled_create_is_failed_and_safe_to_retry_later(world: World
     assert preview.is_error
     assert preview.content[0].text.startswith("preview_audience: outcome unknown in sandbox 'dev'")
     assert preview.content[0].text.endswith("Next: it saves nothing, so it is safe to call again.")
+
+
+async def test_an_older_object_of_the_same_name_or_segments_is_not_taken_for_the_lost_write(
+    world: World,
+) -> None:
+    sid = await _define(world.aep, "Older")
+    async with Client(world.server()) as client:
+        done = await client.call_tool("run_segment_job", {"segment_ids": [sid]})
+        assert done.structured_content["jobs"][0]["done"] is True
+        await anyio.sleep(CLOCK_SKEW + 0.5)  # older than the clock skew allowed
+        world.faults.add("POST", r"/segment/definitions$", "reset_before")
+        world.faults.add("POST", r"/segment/jobs$", "reset_before")
+        again = await client.call_tool("save_segment_definition", {"name": "Older", "pql": US})
+        rerun = await client.call_tool("run_segment_job", {"segment_ids": [sid]})
+    for out in (again, rerun):
+        assert out.is_error and ": outcome unknown in sandbox 'dev'" in out.content[0].text
+    assert [e["outcome"] for e in audit_entries(world.audit)][-2:] == ["unknown", "unknown"]

@@ -17,7 +17,7 @@ from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
 from seg_mcp.aep.models.previews import PreviewState
 from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
 from seg_mcp.server.output import Output, Text, clean
-from seg_mcp.server.reconcile import quietly, recent
+from seg_mcp.server.reconcile import made_since, quietly, recent
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal
 
@@ -194,11 +194,21 @@ def _job_segments(job: SegmentJob) -> set[str]:
     return {s.segment_id or (s.segment.id if s.segment else None) or "" for s in job.segments or ()}
 
 
+def _wanted(
+    created_ms: int | None, status: str, terminal: frozenset[str], since: float | None
+) -> bool:
+    """A job made since `since` (a write of unknown outcome), or else one started in the last
+    RECENT_SECONDS and still running (an identical job in flight)."""
+    if since is not None:
+        return created_ms is not None and made_since(since, created_ms)
+    return recent(created_ms, time.time()) and status not in terminal
+
+
 async def segment_job_for(
-    call: Call, segment_ids: Iterable[str], *, running_only: bool
+    call: Call, segment_ids: Iterable[str], *, since: float | None = None
 ) -> SegmentJob | None:
-    """The newest segment job over exactly `segment_ids` created in the last RECENT_SECONDS
-    (with `running_only`, only one not finished yet), or None."""
+    """The newest segment job over exactly `segment_ids`: made since `since` when given, else
+    started in the last RECENT_SECONDS and still running; or None."""
     wanted = set(segment_ids)
 
     async def find() -> SegmentJob | None:
@@ -208,13 +218,12 @@ async def segment_job_for(
             property_filter=f"segments~segmentId=={min(wanted)}",
             sandbox=call.sandbox,
         )
-        now = time.time()
         for job in listed.children:
-            if not recent(job.creation_time, now) or _job_segments(job) != wanted:
-                continue
-            if running_only and (job.status or "NEW") in SegmentJobStatus.TERMINAL:
-                continue
-            return job
+            status = job.status or "NEW"
+            if _job_segments(job) == wanted and _wanted(
+                job.creation_time, status, SegmentJobStatus.TERMINAL, since
+            ):
+                return job
         return None
 
     return await quietly("a segment job over the same segments", find)
@@ -228,21 +237,20 @@ def _export_target(job: ExportJob) -> tuple[str | None, set[str]]:
 
 
 async def export_job_for(
-    call: Call, segment_ids: Iterable[str], dataset_id: str, *, running_only: bool
+    call: Call, segment_ids: Iterable[str], dataset_id: str, *, since: float | None = None
 ) -> ExportJob | None:
-    """The newest export job of exactly `segment_ids` to `dataset_id` created in the last
-    RECENT_SECONDS (with `running_only`, only one not finished yet), or None."""
+    """The newest export job of exactly `segment_ids` to `dataset_id`: made since `since` when
+    given, else started in the last RECENT_SECONDS and still running; or None."""
     wanted = (dataset_id, set(segment_ids))
 
     async def find() -> ExportJob | None:
         listed = await call.client.list_export_jobs(limit=50, sandbox=call.sandbox)
-        now = time.time()
         for job in listed.records:
-            if not recent(job.creation_time, now) or _export_target(job) != wanted:
-                continue
-            if running_only and (job.status or "NEW") in ExportJobStatus.TERMINAL:
-                continue
-            return job
+            status = job.status or "NEW"
+            if _export_target(job) == wanted and _wanted(
+                job.creation_time, status, ExportJobStatus.TERMINAL, since
+            ):
+                return job
         return None
 
     return await quietly(f"an export job of the same segments to {dataset_id}", find)

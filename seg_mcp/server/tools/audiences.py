@@ -160,7 +160,7 @@ async def save_audience(
         "createAudience",
         name,
         client.create_audience(body, sandbox=sandbox),
-        find=lambda: reconcile.audience_named(client, name, call.sandbox),
+        find=lambda since: reconcile.audience_named(client, name, call.sandbox, since),
         noun="audience",
     )
     return SavedAudience(saved=True, created=True, audience=audience(created), note=call.reconciled)

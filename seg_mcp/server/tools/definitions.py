@@ -159,7 +159,7 @@ async def save_segment_definition(
             "createSegmentDefinition",
             str(name),
             client.create_segment_definition(body, sandbox=sandbox),
-            find=lambda: reconcile.definition_named(client, str(name), call.sandbox),
+            find=lambda since: reconcile.definition_named(client, str(name), call.sandbox, since),
             noun="segment definition",
         )
     else:

@@ -74,7 +74,7 @@ async def run_segment_job(
     """Evaluate segment definitions now (a segment job), updating audience membership."""
     client = call.client
     # A job over the same segments started moments ago and still running is returned instead.
-    running = await _jobs.segment_job_for(call, segment_ids, running_only=True)
+    running = await _jobs.segment_job_for(call, segment_ids)
     if running is not None:
         note = _jobs.already_running(_jobs.segment_job(running), running.creation_time)
         done = await _jobs.wait_segment_job(call, str(running.id), wait_seconds)
@@ -83,7 +83,7 @@ async def run_segment_job(
         "createSegmentJob",
         ",".join(segment_ids),
         client.create_segment_job(list(segment_ids), sandbox=sandbox),
-        find=lambda: _jobs.segment_job_for(call, segment_ids, running_only=False),
+        find=lambda since: _jobs.segment_job_for(call, segment_ids, since=since),
         noun="segment job",
     )
     done = await _jobs.wait_segment_job(call, str(job.id), wait_seconds)
@@ -113,7 +113,7 @@ async def export_audience(
     """Export the members of audiences to a dataset (an export job)."""
     client = call.client
     # An export of the same segments to the same dataset still running is returned instead.
-    running = await _jobs.export_job_for(call, segment_ids, dataset_id, running_only=True)
+    running = await _jobs.export_job_for(call, segment_ids, dataset_id)
     if running is not None:
         note = _jobs.already_running(_jobs.export_job(running), running.creation_time)
         done = await _jobs.wait_export_job(call, str(running.id), wait_seconds)
@@ -135,7 +135,7 @@ async def export_audience(
         "createExportJob",
         ",".join(segment_ids),
         client.create_export_job(body, sandbox=sandbox),
-        find=lambda: _jobs.export_job_for(call, segment_ids, dataset_id, running_only=False),
+        find=lambda since: _jobs.export_job_for(call, segment_ids, dataset_id, since=since),
         noun="export job",
     )
     done = await _jobs.wait_export_job(call, str(job.id), wait_seconds)

@@ -135,7 +135,7 @@ async def save_schedule(
         "createSchedule",
         name,
         client.create_schedule(body, sandbox=sandbox),
-        find=lambda: reconcile.schedule_named(client, name, call.sandbox, segments),
+        find=lambda since: reconcile.schedule_named(client, name, call.sandbox, segments, since),
         noun="schedule",
     )
     return SchedulesOut(items=[_item(created)], note=call.reconciled)
