@@ -6,7 +6,8 @@ Supported: terms (`Platform`), `field:term` and `field:(a OR b)`, `AND` / `OR` /
 proximity `"hotel airport"~5`, fuzzy `blue~` / `blue~1`, regular expressions `/[mh]otel/`.
 Terms match whole words, case-insensitively; two terms side by side mean OR (Lucene's default).
 Nesting (parentheses, `NOT`/`!`/`-`, `field:` prefixes) is limited to `MAX_DEPTH` levels: the
-parser and the predicates it builds recurse once per level.
+parser and the predicates it builds recurse once per level. A query has at most `MAX_LENGTH`
+characters and `MAX_TERMS` terms.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ _REST_IS_SPACE = re.compile(r"\s*\Z")
 #: How deep a query may nest: parentheses, `NOT` / `!` / `-` and `field:` prefixes each add a
 #: level. Real queries use two or three; past a few hundred the recursive parser runs out of stack.
 MAX_DEPTH = 32
+#: The longest query searched, characters, and the most terms (words, phrases, regular
+#: expressions) in one, like Lucene's clause limit: every term is tried on every word of every
+#: document, so these bound the work one request can ask for.
+MAX_LENGTH = 8192
+MAX_TERMS = 64
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<lp>\() | (?P<rp>\)) |
@@ -247,7 +253,19 @@ def compile_query(
 ) -> Predicate:
     """A predicate over documents; `fields` maps each query field name to document keys,
     `default` are the keys a term without a field searches. Raises `QueryError`."""
+    if len(query) > MAX_LENGTH:
+        raise QueryError(
+            f"the query is {len(query)} characters long; at most {MAX_LENGTH} are searched",
+            MAX_LENGTH,
+        )
     tokens = tokenize(query)
+    terms = [t for t in tokens if t.kind in ("term", "phrase", "regex")]
+    if len(terms) > MAX_TERMS:
+        raise QueryError(
+            f"the query has {len(terms)} terms; at most {MAX_TERMS} are searched (this one is "
+            f"term {MAX_TERMS + 1})",
+            terms[MAX_TERMS].pos,
+        )
     if not tokens:
         return lambda d: True
     return _Parser(tokens, fields, default).parse()

@@ -190,9 +190,9 @@ def search(raw: httpx2.AsyncClient, query: str) -> Any:
     ("query", "opening", "position"),
     [
         ("(" * 5000, "'('", 33),
-        ("NOT " * 5000 + "gold", "'NOT'", 129),
+        ("NOT " * 2000 + "gold", "'NOT'", 129),
         ("!" * 5000 + "gold", "'!'", 33),
-        ("segmentName:" * 2000 + "gold", "'segmentName'", 385),
+        ("segmentName:" * 600 + "gold", "'segmentName'", 385),
     ],
 )
 async def test_a_search_query_nested_too_deep_is_a_400_at_its_position(
@@ -204,6 +204,29 @@ async def test_a_search_query_nested_too_deep_is_a_400_at_its_position(
         f"one); {opening} here opens level 33 (at character {position})"
     ) in error["title"]
     assert f"... ({len(query)} characters) is not a valid search query" in error["title"]
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        (
+            "gold " * 2000,
+            "the query is 10000 characters long; at most 8192 are searched (at character 8193)",
+        ),
+        (
+            "gold~ " * 65,
+            "the query has 65 terms; at most 64 are searched (this one is term 65) "
+            "(at character 385)",
+        ),
+    ],
+)
+async def test_a_search_query_too_long_or_with_too_many_terms_is_a_400(
+    raw: httpx2.AsyncClient, query: str, problem: str
+) -> None:
+    """Every term is tried on every word of every audience: the work one query asks for is
+    bounded (a 1 MB query kept the sandbox busy for minutes)."""
+    error = assert_adobe_error(await search(raw, query), 400)
+    assert f"is not a valid search query: {problem}." in error["title"]
 
 
 async def test_a_search_query_nested_32_deep_is_answered(raw: httpx2.AsyncClient) -> None:

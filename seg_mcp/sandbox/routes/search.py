@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from seg_mcp.sandbox import definitions as defs
 from seg_mcp.sandbox import errors
+from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.errors import bad_request, ups_error
 from seg_mcp.sandbox.http import Ctx, endpoint, int_param, json_response
 from seg_mcp.sandbox.searchquery import QueryError, compile_query
@@ -97,8 +98,11 @@ async def _entries(ctx: Ctx) -> list[dict[str, str]]:
             f"Query parameter s={_shown(raw or '')} is not a valid search query: {exc}. Use the "
             "Lucene syntax, e.g. s=segmentName:Platform or s=segmentName:(gold OR silver)."
         ) from exc
-    docs = await ctx.read(lambda cur: ctx.store.list(cur, ctx.sandbox, defs.KIND))
-    return [e for e in map(_entry, docs) if match(e)]
+
+    def matching(cur: Cursor) -> list[dict[str, str]]:
+        return [e for e in map(_entry, ctx.store.list(cur, ctx.sandbox, defs.KIND)) if match(e)]
+
+    return await ctx.read(matching)  # matched in the worker thread, off the event loop
 
 
 def _source(entry: dict[str, str]) -> dict[str, Any]:
