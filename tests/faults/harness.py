@@ -10,6 +10,7 @@ check whether the write happened (issue 14, item 1).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -73,6 +74,20 @@ RECONCILED = (
     r"already|existing|\bfound\b|reconcil|(answer|response) (was )?(lost|never came)|no answer|"
     r"did not answer|timed out|outcome|identical|instead of (starting|writing|creating)"
 )
+
+
+#: The check an `unknown` message suggests: a `seg-mcp api` command, or a tool call.
+CLI_CHECK = r"`seg-mcp api ([^`]+)`"
+TOOL_CHECK = r"\b(find_\w+|get_job|search_\w+)((?:\s+\w+=(?:'[^']*'|\[[^\]]*\]))*)"
+
+
+def tool_check(text: str) -> tuple[str, dict[str, Any]] | None:
+    """The tool call an `unknown` message suggests, with its arguments (`name='x'`, `ids=[...]`)."""
+    m = re.search(TOOL_CHECK, text)
+    if m is None:
+        return None
+    pairs = re.findall(r"(\w+)=('[^']*'|\[[^\]]*\])", m[2])
+    return m[1], {k: ast.literal_eval(v) for k, v in pairs}
 
 
 def classify(text: str) -> str | None:
@@ -345,6 +360,8 @@ class Tally:
     actionable: int = 0
     audit_lines: int = 0
     audit_good: int = 0
+    checks: int = 0  # "how to check" steps of unknown outcomes, followed
+    checks_ok: int = 0  # ... that ran and showed the object when it exists
     #: (case, claim, message) of every answer, written to $SEG_FAULTS_MESSAGES when set.
     samples: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -357,8 +374,8 @@ class Tally:
             f"{len(self.cases)} cases; objects lost {len(self.lost)}, duplicated "
             f"{len(self.duplicated)}, misreported {len(self.misreported)}; messages actionable "
             f"{self.actionable}/{self.messages} ({pct:.0f}%); claims off contract "
-            f"{len(self.off_contract)}; audit lines with an outcome {self.audit_good}/"
-            f"{self.audit_lines}"
+            f"{len(self.off_contract)}; suggested checks that work {self.checks_ok}/{self.checks}; "
+            f"audit lines with an outcome {self.audit_good}/{self.audit_lines}"
         )
 
     def dump(self) -> None:
@@ -370,13 +387,18 @@ class Tally:
 TALLY = Tally()
 
 
-def strings(value: Any) -> set[str]:
-    """Every string in a JSON value (to find an object's id in an answer)."""
+def ids_in(value: Any) -> set[str]:
+    """Every `id` in a JSON value (to find an object in an answer)."""
+    found: set[str] = set()
     if isinstance(value, dict):
-        return set().union(*(strings(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(strings(v) for v in value)) if value else set()
-    return {str(value)} if value is not None else set()
+        if value.get("id") is not None:
+            found.add(str(value["id"]))
+        for v in value.values():
+            found |= ids_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= ids_in(v)
+    return found
 
 
 def parse_json(text: str) -> Any:

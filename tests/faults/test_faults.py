@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from seg_mcp.config import BackendConfig, Profile
 from seg_mcp.server import build_server
 
 from .harness import (
+    CLI_CHECK,
     CLIENT_ID,
     CLIENT_SECRET,
     FAULTS,
@@ -46,9 +48,10 @@ from .harness import (
     Write,
     actionable,
     classify,
+    ids_in,
     local_sandbox,
     parse_json,
-    strings,
+    tool_check,
 )
 from .proxy import FaultProxy
 from .zygote import CLI
@@ -121,7 +124,7 @@ def judge(
         problems.append(f"{len(found)} objects were written: {found}")
     if ok:
         claim = "succeeded"
-        if not found or found[0] not in strings(answer):
+        if not found or found[0] not in ids_in(answer):
             TALLY.lost.append(case)
             problems.append(f"told it succeeded, but the sandbox holds {found}")
         if fault.reached:  # the service did the write; the client found it and must say so
@@ -178,7 +181,24 @@ def test_cli(world: World, fault: FaultCase, write: Write) -> None:
     problems = judge(
         f"cli:{fault.name}:{write.kind}", fault, rc == 0, stderr, parse_json(stdout), found
     )
+    if rc != 0 and classify(stderr) == "unknown":
+        problems += follow_cli_check(world, stderr, found)
     assert not problems, "\n".join(problems)
+
+
+def follow_cli_check(world: World, message: str, found: list[str]) -> list[str]:
+    """Run the `seg-mcp api` command an unknown outcome suggests: it must show the object."""
+    TALLY.checks += 1
+    m = re.search(CLI_CHECK, message)
+    if m is None:
+        return [f"no `seg-mcp api ...` command to check with: {message!r}"]
+    rc, stdout, stderr = world.cli.run(["api", *shlex.split(m[1])], cli_env(world))
+    if rc != 0:
+        return [f"the suggested check `seg-mcp api {m[1]}` failed: {stderr}"]
+    if found and found[0] not in ids_in(parse_json(stdout)):
+        return [f"the suggested check `seg-mcp api {m[1]}` does not show {found[0]}"]
+    TALLY.checks_ok += 1
+    return []
 
 
 # -- the MCP tools -------------------------------------------------------------------------------
@@ -227,6 +247,22 @@ def _audit_problems(path: Path) -> list[str]:
     return problems
 
 
+async def follow_tool_check(client: Client, message: str, found: list[str]) -> list[str]:
+    """Make the tool call an unknown outcome suggests: it must show the object if it exists."""
+    TALLY.checks += 1
+    suggested = tool_check(message)
+    if suggested is None:
+        return [f"no find_*/get_job call to check with: {message!r}"]
+    tool, args = suggested
+    result = await client.call_tool(tool, args)
+    if result.is_error:
+        return [f"the suggested check {tool} {args} failed: {_text(result)}"]
+    if found and found[0] not in ids_in(result.structured_content):
+        return [f"the suggested check {tool} {args} does not show {found[0]}"]
+    TALLY.checks_ok += 1
+    return []
+
+
 @pytest.mark.parametrize(("fault", "write"), CASES)
 async def test_mcp(world: World, fault: FaultCase, write: Write, tmp_path: Path) -> None:
     target = _target(world, "mcp", fault, write)
@@ -245,6 +281,8 @@ async def test_mcp(world: World, fault: FaultCase, write: Write, tmp_path: Path)
             problems = judge(
                 case, fault, not first.is_error, _text(first), first.structured_content, found
             )
+            if first.is_error and classify(_text(first)) == "unknown":
+                problems += await follow_tool_check(client, _text(first), found)
             if first.is_error:  # the assistant calls again, as the message allows
                 again = await client.call_tool(write.tool, write.args(target))
                 found = world.direct.ids(write.kind, target)
@@ -276,5 +314,5 @@ async def test_identical_job_in_flight_is_returned(
     assert not first.is_error and not second.is_error, _text(first) + _text(second)
     found = world.direct.ids(write.kind, target)
     assert len(found) == 1, f"two identical {write.kind}s in flight: {found}"
-    assert found[0] in strings(second.structured_content)
+    assert found[0] in ids_in(second.structured_content)
     assert re.search(RECONCILED, _text(second), re.IGNORECASE), _text(second)
