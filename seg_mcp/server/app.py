@@ -11,17 +11,20 @@ assistant can act on.
 from __future__ import annotations
 
 import inspect
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, InputRequiredResult, TextContent
+from pydantic import ValidationError
 
 from seg_mcp.aep import AEPClient, AEPError
 from seg_mcp.config import BackendConfig, default_audit_log
-from seg_mcp.server import confirm, prompts, resources
+from seg_mcp.server import confirm, failures, prompts, resources
 from seg_mcp.server.confirm import ConfirmForm
 from seg_mcp.server.output import Output, compact_schema, fit
 from seg_mcp.server.runtime import Call, Runtime, current_tool, describe_error
@@ -39,6 +42,7 @@ from seg_mcp.server.tools import ALL_TOOLS
 __all__ = ["ConfirmForm", "build_server", "instructions"]
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
+logger = logging.getLogger(__name__)
 
 
 def _wire_params(spec: ToolSpec, config: BackendConfig) -> list[inspect.Parameter]:
@@ -97,13 +101,18 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
             if spec.writes:
                 await runtime.guard.check_write(sandbox)
             output = await spec.handler(call, **kwargs)
-        except Refusal as exc:
-            if spec.writes:
-                target = confirm.audit_target(kwargs)
-                await call.audit(spec.name, target, exc.outcome, None, exc.message)
-            return _error(describe_error(exc, spec.name, sandbox if spec.sandboxed else None))
-        except AEPError as exc:
-            return _error(describe_error(exc, spec.name, sandbox))
+        except Exception as raised:
+            exc = failures.first_failure(raised)  # a task group's failure, unwrapped
+            if isinstance(exc, Refusal):
+                if spec.writes:
+                    target = confirm.audit_target(kwargs)
+                    await call.audit(spec.name, target, exc.outcome, None, exc.message)
+                return _error(describe_error(exc, spec.name, sandbox if spec.sandboxed else None))
+            if isinstance(exc, AEPError):
+                advice = failures.credential_advice(exc, runtime.config, sandbox)
+                return _error(describe_error(exc, spec.name, sandbox) + advice)
+            logger.error("tool %s failed unexpectedly", spec.name, exc_info=raised)
+            return _error(failures.unexpected(spec.name, sandbox, spec.writes))
         finally:
             current_tool.reset(token)
         return _result(output)
@@ -176,9 +185,51 @@ def instructions(config: BackendConfig, specs: list[ToolSpec], read_only: bool) 
 
 
 class SegMcpServer(MCPServer):
-    """The MCPServer, refusing the stdio transport when the audit log writes to stdout."""
+    """The MCPServer, refusing the stdio transport when the audit log writes to stdout, and
+    answering every tool call with a result an assistant can act on: arguments a tool does not
+    take, or that do not fit its schema, are named with the limit (nothing is run); a failure
+    outside the tool's own handling (a crash in a confirmation, say) gets the generic text, never
+    the SDK's bare "Error executing tool X"."""
 
     audit_path: Path | None = None
+    runtime: Runtime | None = None
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        tool = self._tool_manager.get_tool(name)
+        if tool is None or self.runtime is None:
+            return await super().call_tool(name, arguments, context)
+        known = set(tool.parameters.get("properties", {}))
+        refused = self._unknown(name, arguments, known)
+        if refused is not None:
+            return _error(refused)
+        try:
+            return await super().call_tool(
+                name, {k: v for k, v in arguments.items() if k in known}, context
+            )
+        except UnexpectedToolError as exc:
+            logger.error("tool %s failed unexpectedly", name, exc_info=exc.__cause__ or exc)
+            spec = next((s for s in ALL_TOOLS if s.name == name), None)
+            return _error(failures.unexpected(name, None, spec is None or spec.writes))
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                return _error(failures.invalid_arguments(name, exc.__cause__))
+            # Raised on purpose (a confirmation's refusal): its text, without the SDK's prefix.
+            return _error(str(exc).removeprefix(f"Error executing tool {name}: "))
+
+    def _unknown(self, name: str, arguments: dict[str, Any], known: set[str]) -> str | None:
+        """Why arguments outside the tool's schema are refused, or None. `sandbox` left out of
+        a one-sandbox deployment's schemas may still name that sandbox, and `confirm` (on the
+        wire only with a phrase fallback) or a forged `confirmation` is dropped: the user is
+        asked instead."""
+        assert self.runtime is not None
+        extra = set(arguments) - known
+        sandbox = arguments.get("sandbox")
+        if "sandbox" in extra and sandbox in (None, *self.runtime.config.sandboxes):
+            extra.discard("sandbox")
+        extra -= {"confirm", "confirmation"}
+        return failures.unknown_arguments(name, extra, known) if extra else None
 
     async def run_stdio_async(self) -> None:
         if self.audit_path is not None:
@@ -242,6 +293,7 @@ def build_server(
     )
     explain_refusals(server)
     server.audit_path = audit_path
+    server.runtime = runtime
     prompts.register(server)
     resources.register(server, lambda: runtime.aep, runtime.catalog)
     return server

@@ -30,6 +30,7 @@ from seg_mcp.aep import (
 from seg_mcp.aep.base import last_request_id, last_status
 from seg_mcp.config import BackendConfig
 from seg_mcp.pql.catalog import FieldCatalog, catalog_from_xdm_schemas
+from seg_mcp.server.failures import first_failure, unexpected
 from seg_mcp.server.identity import Principal, current_principal
 from seg_mcp.server.outcomes import (
     audit_detail,
@@ -122,7 +123,10 @@ class Runtime:
     @property
     def aep(self) -> AEPClient:
         if self.client is None:
-            raise Refusal("no backend is connected to this server instance")
+            raise Refusal(
+                "no backend is connected to this server instance",
+                hint="Start it with `seg-mcp serve` to call tools.",
+            )
         return self.client
 
     def principal(self, sandbox: str) -> Principal:
@@ -168,9 +172,12 @@ async def fetch_catalog(aep: AEPClient, sandbox: str) -> FieldCatalog:
     async def fetch(key: str, class_id: str) -> None:
         schemas[key] = await aep.get_union_schema(class_id, sandbox=sandbox)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(fetch, "profile", PROFILE_CLASS)
-        tg.start_soon(fetch, "event", EXPERIENCE_EVENT_CLASS)
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fetch, "profile", PROFILE_CLASS)
+            tg.start_soon(fetch, "event", EXPERIENCE_EVENT_CLASS)
+    except ExceptionGroup as group:  # both fail alike (a refused credential): say it once
+        raise first_failure(group) from None
     return catalog_from_xdm_schemas(schemas["profile"], schemas["event"])
 
 
@@ -299,16 +306,31 @@ class Call:
         return encode_cursor(self.spec.name, self.sandbox, params)
 
     def page_params(self, cursor: str | None) -> dict[str, Any]:
+        """The page parameters of a cursor this tool issued for this sandbox; any other cursor
+        (another tool's, another sandbox's, or one made up: values that are not a page position)
+        is refused, saying to start again without it."""
         if cursor is None:
             return {}
         try:
-            return decode_cursor(cursor, self.spec.name, self.sandbox)
+            params = decode_cursor(cursor, self.spec.name, self.sandbox)
         except ValueError as exc:
             raise Refusal(str(exc)) from None
+        if not all(_page_value(v) for v in params.values()):
+            raise self._foreign(cursor)
+        return params
+
+    def _foreign(self, cursor: str) -> Refusal:
+        return Refusal(
+            f"cursor {cursor[:40]!r} is not one {self.spec.name} issued for sandbox "
+            f"{self.sandbox}; call again without cursor to start from the first page"
+        )
 
     def position(self, cursor: str | None, key: str) -> int:
         """Where a page starts: `key` of the cursor (0 without one)."""
-        return int(self.page_params(cursor).get(key, 0))
+        value = self.page_params(cursor).get(key, 0)
+        if cursor is not None and isinstance(value, str) and not value.isdecimal():
+            raise self._foreign(cursor)
+        return int(value)
 
     def paging(self, nxt: Mapping[str, object] | None) -> dict[str, Any]:
         """A page's `has_more` and `next_cursor`, from the cursor parameters of the next page
@@ -343,7 +365,27 @@ def describe_error(exc: Exception, tool: str, sandbox: str | None) -> str:
     if isinstance(exc, AEPError):
         nxt = _NEXT.get(exc.status or 0, "check the arguments and try again")
         return describe_platform_error(exc, tool, where, nxt)
-    return f"{tool} failed{where}: {exc}"
+    return unexpected(tool, sandbox, writes=False)
+
+
+#: The largest page position a cursor holds (platform offsets are far smaller).
+_MAX_POSITION = 10**9
+
+
+def _page_value(value: object) -> bool:
+    """Whether `value` is a page position this server puts in cursors: a non-negative integer
+    (possibly as digits), or the platform's opaque offset token."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value <= _MAX_POSITION
+    if isinstance(value, str):
+        return (
+            0 < len(value) <= 200
+            and all(c.isascii() and (c.isalnum() or c in "_-.:") for c in value)
+            and (not value.isdecimal() or int(value) <= _MAX_POSITION)
+        )
+    return False
 
 
 _NEXT = {

@@ -54,7 +54,10 @@ async def preview_audience(
     body = CreatePreviewRequest(predicate_expression=pql)
     started = await call.client.create_preview(body, sandbox=call.sandbox)
     if not started.preview_id:
-        raise Refusal("the platform started no preview (no previewId in its answer)")
+        raise Refusal(
+            "the platform started no preview (no previewId in its answer)",
+            hint="Call preview_audience again; if it keeps failing, report it.",
+        )
     job = await _jobs.wait_preview(call, started.preview_id, wait_seconds, sample)
     return JobsOut(jobs=[job])
 

@@ -70,7 +70,10 @@ async def get_job(
             jobs = [_jobs.segment_job(j) for j in bulk.found().values()]
             missing = [f"segment-job:{i}" for i in bulk.missing()]
             if missing:
-                raise Refusal(f"no such job(s): {', '.join(missing)}")
+                raise Refusal(
+                    f"no such job(s): {', '.join(missing)}",
+                    hint="Check the handles: get_job recent='segment-job' lists recent jobs.",
+                )
             return JobsOut(jobs=jobs)
         out = []
         for kind, job_id in parsed:
