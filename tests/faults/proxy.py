@@ -1,7 +1,8 @@
 """A loopback HTTP proxy that injects faults between a client and the local sandbox.
 
 `FaultProxy(upstream_port)` listens on 127.0.0.1 in a thread of its own (so subprocesses such as
-`seg-mcp api` can use it too) and forwards HTTP/1.1 requests one connection at a time. A rule
+`seg-mcp api` can use it too) and forwards HTTP/1.1 requests, one at a time on each client
+connection (each on a fresh upstream connection); connections are served concurrently. A rule
 (`Fault`) picks requests by method and path and says what happens to the next `times` of them:
 
 - `status` (429 with Retry-After, 502, 503, 504) answered *instead of* forwarding: nothing
@@ -128,7 +129,10 @@ class FaultProxy:
             return True
         if fault is not None and fault.kind == "reset_before":
             return False
-        answer = await self._forward(head, body)
+        try:
+            answer = await self._forward(head, body)
+        except (OSError, asyncio.IncompleteReadError, AssertionError):
+            return False  # the service is gone or hung up: so does the proxy, to its client
         if fault is None:
             writer.write(answer)
         elif fault.kind == "gateway":

@@ -32,12 +32,10 @@ from seg_mcp.config import BackendConfig, Profile
 from seg_mcp.server import build_server
 
 from .harness import (
-    CLI_CHECK,
     CLIENT_ID,
     CLIENT_SECRET,
     FAULTS,
     ORG_ID,
-    RECONCILED,
     SANDBOX,
     TALLY,
     TIMEOUT,
@@ -46,14 +44,18 @@ from .harness import (
     FaultCase,
     Target,
     Write,
+    local_sandbox,
+)
+from .proxy import FaultProxy
+from .rules import (
+    CLI_CHECK,
+    RECONCILED,
     actionable,
     classify,
     ids_in,
-    local_sandbox,
     parse_json,
     tool_check,
 )
-from .proxy import FaultProxy
 from .zygote import CLI
 
 AUDIT_OUTCOMES = {"succeeded", "failed", "unknown", "refused"}
