@@ -28,6 +28,7 @@ from typing import Any
 import anyio.to_thread
 import httpx2
 import pydantic
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mcp import Client
@@ -35,7 +36,7 @@ from mcp.server import MCPServer
 from mcp.types import Tool
 from pydantic import SecretStr
 
-from seg_mcp.aep import RetryPolicy
+from seg_mcp.aep import AEPClient, RetryPolicy
 from seg_mcp.aep import errors as aep_errors
 from seg_mcp.config import BackendConfig, local_config
 from seg_mcp.config.settings import LocalSandboxSettings
@@ -422,3 +423,32 @@ async def test_a_crafted_cursor_is_not_one_this_server_issued(
         assert answer.is_error, cursor
         assert "call again without cursor to start from the first page" in text, text
         assert not problems(text.split(" ")[0], text), text
+
+
+async def test_an_unexpected_failure_says_what_where_and_what_next(
+    make_server: Callable[..., MCPServer], aep: AEPClient, caplog: pytest.LogCaptureFixture
+):
+    """A failure nobody anticipated (here a real one: the HTTP client closed under the server
+    raises RuntimeError on every call) gets the generic text; a write tool's says to look
+    before calling again; the traceback goes to the server log only."""
+    async with Client(make_server()) as client:
+        await aep.aclose()
+        read = await client.call_tool("find_audiences", {})
+        write = await client.call_tool("save_schedule", {"name": "nightly", "cron": "0 0 1 * * ?"})
+    assert read.is_error and write.is_error
+    assert read.content[0].text == (
+        "find_audiences failed in sandbox 'dev': an unexpected error inside seg-mcp stopped the "
+        "call (the server's log has the details). Next: check the arguments against the tool's "
+        "input schema and call again; if it fails the same way again, report it with the time "
+        "of the call."
+    )
+    assert write.content[0].text.startswith("save_schedule failed in sandbox 'dev': ")
+    assert "it may have stopped after the write was sent, so look with" in write.content[0].text
+    for result in (read, write):
+        assert not problems(result.content[0].text.split(" ")[0], result.content[0].text)
+    logged = [r for r in caplog.records if r.getMessage().startswith("tool ")]
+    assert [r.getMessage() for r in logged] == [
+        "tool find_audiences failed unexpectedly",
+        "tool save_schedule failed unexpectedly",
+    ]
+    assert all(r.exc_info and r.exc_info[0] is RuntimeError for r in logged)
