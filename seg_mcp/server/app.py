@@ -224,11 +224,12 @@ class SegMcpServer(MCPServer):
         wire only with a phrase fallback) or a forged `confirmation` is dropped: the user is
         asked instead."""
         assert self.runtime is not None
-        extra = set(arguments) - known
-        sandbox = arguments.get("sandbox")
-        if "sandbox" in extra and sandbox in (None, *self.runtime.config.sandboxes):
+        extra = set(arguments) - known - {"confirm", "confirmation"}
+        sandbox, sandboxes = arguments.get("sandbox"), self.runtime.config.sandboxes
+        if "sandbox" in extra:
+            if sandbox not in (None, *sandboxes):
+                return failures.unknown_sandbox(name, sandbox, self.runtime.config)
             extra.discard("sandbox")
-        extra -= {"confirm", "confirmation"}
         return failures.unknown_arguments(name, extra, known) if extra else None
 
     async def run_stdio_async(self) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "invalid_arguments",
     "unexpected",
     "unknown_arguments",
+    "unknown_sandbox",
 ]
 
 #: At most this many argument problems are listed in one message.
@@ -110,6 +111,17 @@ def unknown_arguments(tool: str, unknown: Iterable[str], known: Iterable[str]) -
     return (
         f"{tool} was not run: it takes no argument {shown}. Nothing was sent. Next: call it "
         f"again with only its own arguments ({takes})."
+    )
+
+
+def unknown_sandbox(tool: str, given: object, config: BackendConfig) -> str:
+    """A `sandbox` argument where the schema has none (a one-sandbox deployment) naming
+    another sandbox: acting in the only one instead would be wrong."""
+    shown = repr(clean(given, 60)) if isinstance(given, str) else "that is not a name"
+    return (
+        f"{tool} was not run: this server acts only in sandbox {', '.join(config.sandboxes)}, "
+        f"not {shown}. Nothing was sent. Next: call it without sandbox to act in "
+        f"{config.default_sandbox}, or use a seg-mcp server configured for that sandbox."
     )
 
 

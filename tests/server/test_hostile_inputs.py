@@ -452,3 +452,48 @@ async def test_an_unexpected_failure_says_what_where_and_what_next(
         "tool save_schedule failed unexpectedly",
     ]
     assert all(r.exc_info and r.exc_info[0] is RuntimeError for r in logged)
+
+
+async def test_one_sandbox_deployments_refuse_another_sandbox(
+    make_server: Callable[..., MCPServer],
+):
+    """With one sandbox the schemas have no `sandbox`; naming that one is fine, naming another
+    is refused rather than silently acting in the only one."""
+    config = local_config()
+    dev = config.profiles[0].model_copy(update={"sandboxes": ("dev",)})
+    config = config.model_copy(update={"profiles": (dev,), "default_sandbox": "dev"})
+    async with Client(make_server(config)) as client:
+        schema = {t.name: t.input_schema for t in (await client.list_tools()).tools}
+        same = await client.call_tool("find_audiences", {"sandbox": "dev"})
+        other = await client.call_tool("find_audiences", {"sandbox": "prod"})
+    assert "sandbox" not in schema["find_audiences"]["properties"]
+    assert not same.is_error
+    assert other.is_error and other.content[0].text == (
+        "find_audiences was not run: this server acts only in sandbox dev, not 'prod'. Nothing "
+        "was sent. Next: call it without sandbox to act in dev, or use a seg-mcp server "
+        "configured for that sandbox."
+    )
+
+
+async def test_the_reported_bare_errors(make_server: Callable[..., MCPServer]):
+    """The cases of issue 14 that answered a bare "Error executing tool X"."""
+    mb = "a" * 1_000_000
+    async with Client(make_server()) as client:
+        answers = {
+            "find_audiences": await client.call_tool("find_audiences", {"name": mb}),
+            "search_segments": await client.call_tool("search_segments", {"query": mb}),
+            "find_segment_definitions": await client.call_tool(
+                "find_segment_definitions", {"ids": [mb]}
+            ),
+        }
+    assert "`name`: String should have at most 256 characters (got 1000000 characters)" in (
+        answers["find_audiences"].content[0].text
+    )
+    assert "`query`: String should have at most 1000 characters (got 1000000 characters)" in (
+        answers["search_segments"].content[0].text
+    )
+    assert "`ids[0]`: must be an id as the platform issues it (at most 256" in (
+        answers["find_segment_definitions"].content[0].text
+    )
+    for tool, answer in answers.items():
+        assert answer.is_error and not problems(tool, answer.content[0].text)
