@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+CHILD_SECONDS = 60
 
 
 def _serve() -> None:
@@ -33,6 +36,7 @@ def _serve() -> None:
             out, err = Path(tmp, "out"), Path(tmp, "err")
             pid = os.fork()
             if pid == 0:  # the child: one `seg-mcp api` command
+                signal.alarm(CHILD_SECONDS)  # a hung command dies instead of hanging the suite
                 os.environ.clear()
                 os.environ.update(request["env"])
                 null = os.open(os.devnull, os.O_RDONLY)
