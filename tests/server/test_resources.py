@@ -146,7 +146,7 @@ def test_every_mistake_the_guide_names_is_a_mistake() -> None:
 async def test_a_definition_reads_by_uri_with_its_pql(server: MCPServer, aep: AEPClient) -> None:
     async with Client(server) as mcp:
         pql = 'homeAddress.countryCode = "US" and loyalty.tier = "gold"'
-        saved = await save_definition(aep, "US gold\u200b members\u202e", pql)
+        saved = await save_definition(aep, "US gold\u200b members\u2060", pql)
         body = json.loads(await read_text(mcp, f"segment-definition://dev/{saved}"))
         definition = body["definition"]
         assert definition["id"] == saved
