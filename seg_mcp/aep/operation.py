@@ -281,6 +281,14 @@ class Operation(Generic[P, R]):
                 f"{self.operation_id} needs path parameter(s) {', '.join(missing)}",
                 hint=f"path template: {self.path}",
             )
+        # Quoting keeps `/` inside a segment, but `.` and `..` would still be resolved as
+        # relative steps and send the request to another resource.
+        dots = [name for name in self.path_params if str(values[name]) in (".", "..")]
+        if dots:
+            raise InvalidParametersError(
+                f"{self.operation_id}: path parameter(s) {', '.join(dots)} cannot be '.' or '..'",
+                hint="pass the id the platform issued",
+            )
         return _PATH_PARAM.sub(lambda m: quote(str(values[m.group(1)]), safe=""), self.path)
 
     # -- body ----------------------------------------------------------------------------------

@@ -88,6 +88,14 @@ async def test_invoke_explains_bad_parameters() -> None:
         assert caught.value.message == (
             "retrieveSegmentDefinitionById needs path parameter(s) SEGMENT_ID"
         )
+        recorder = Recorder()
+    async with client_for(recorder) as client:
+        # `..` would be resolved as a relative step: DELETE .../config/schedules/.. is
+        # DELETE .../config; the client refuses it before sending.
+        for step in (".", ".."):
+            with pytest.raises(InvalidParametersError, match="cannot be '.' or '..'"):
+                await client.delete_schedule(step)
+        assert recorder.requests == []
         with pytest.raises(InvalidParametersError, match="has no query parameter 'nope'"):
             await invoke(client, "listAudiences", query={"nope": "1"})
         with pytest.raises(InvalidParametersError, match="start='ten' is not a valid int"):
