@@ -93,7 +93,7 @@ async def test_invoke_explains_bad_parameters() -> None:
         # `..` would be resolved as a relative step: DELETE .../config/schedules/.. is
         # DELETE .../config; the client refuses it before sending.
         for step in (".", ".."):
-            with pytest.raises(InvalidParametersError, match="cannot be '.' or '..'"):
+            with pytest.raises(InvalidParametersError, match=r"cannot be '\.' or '\.\.'"):
                 await client.delete_schedule(step)
         assert recorder.requests == []
         with pytest.raises(InvalidParametersError, match="has no query parameter 'nope'"):
