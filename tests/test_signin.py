@@ -13,12 +13,10 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +25,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import anyio
 import httpx2
 import pytest
-import uvicorn
+from loopback import serve
 
 from seg_mcp.aep import UserTokenProvider
 from seg_mcp.cli import main
@@ -52,23 +50,8 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         job_step_seconds=0,
         user_token_ttl_seconds=TTL,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the sandbox did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

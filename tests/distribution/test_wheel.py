@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from loopback import free_port
 from mcp import Client, StdioServerParameters
-from server.authflow import free_port, local_sandbox, serve_env, signed_in, wait_port
+from server.authflow import local_sandbox, serve_env, signed_in, wait_port
 
 import seg_mcp
 from seg_mcp.server import ALL_TOOLS

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
+from loopback import free_port
 
-from .harness import UPS, WRITES, Direct, Target, free_port
+from .harness import UPS, WRITES, Direct, Target
 
 STEP_SECONDS = 0.25  # 4 steps: a job runs ~1 s, so the kill lands while it runs
 CREATES = [w for w in WRITES if w.kind in {"definition", "audience", "schedule"}]

@@ -7,20 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx2
-import uvicorn
-
-from seg_mcp.sandbox import SandboxSettings, create_app
+from server import authflow
 
 from .proxy import Fault
 
@@ -155,40 +150,14 @@ WRITES: tuple[Write, ...] = (
 # -- the sandbox and a direct reader of its state ------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def local_sandbox(data_dir: Path) -> Iterator[str]:
-    """The local sandbox (platform + IMS) in a uvicorn thread: 40 profiles, slow-ish jobs."""
-    settings = SandboxSettings(
-        data_dir=data_dir,
-        default_profiles=40,
-        now=datetime(2026, 11, 1),
-        job_step_seconds=JOB_STEP_SECONDS,
-        max_jobs_in_flight=1000,
-        seed=7,
-    )
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(400):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started, "the local sandbox did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    """The local sandbox on loopback: 40 profiles, jobs slow enough to be caught running, and no
+    limit on jobs in flight (the faults pile them up)."""
+    with authflow.local_sandbox(
+        data_dir, job_step_seconds=JOB_STEP_SECONDS, max_jobs_in_flight=1000
+    ) as url:
+        yield url
 
 
 class Direct:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
+from loopback import serve
 
 from seg_mcp.sandbox import SandboxService, SandboxSettings, create_app
 from seg_mcp.sandbox.settings import DEFAULT_CLIENT_ID, DEFAULT_ORG_ID
@@ -39,34 +37,21 @@ class Served:
 def served(sandbox_settings: SandboxSettings) -> Iterator[Served]:
     service = SandboxService(sandbox_settings)
     app = create_app(service=service)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    served = Served(f"http://127.0.0.1:{port}", port)
+    consumed: dict[str, int] = {}
 
     async def counting(scope: dict[str, Any], receive: Any, send: Any) -> None:
         async def counted() -> dict[str, Any]:
             message: dict[str, Any] = await receive()
             path = scope.get("path", "")
-            served.consumed[path] = served.consumed.get(path, 0) + len(message.get("body", b""))
+            consumed[path] = consumed.get(path, 0) + len(message.get("body", b""))
             return message
 
         await app(scope, counted, send)
 
-    server = uvicorn.Server(uvicorn.Config(counting, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.01)
     try:
-        yield served
+        with serve(counting) as origin:
+            yield Served(origin, int(origin.rsplit(":", 1)[1]), consumed)
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
         service.close()
 
 

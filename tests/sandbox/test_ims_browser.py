@@ -6,16 +6,13 @@ Skipped only when /usr/bin/chromium is absent (CI installs it: `apt-get install 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx2
 import pytest
-import uvicorn
+from loopback import serve
 
 from seg_mcp.sandbox import SandboxService, SandboxSettings, create_app
 
@@ -32,24 +29,10 @@ pytestmark = pytest.mark.skipif(
 def served(sandbox_settings: SandboxSettings) -> Iterator[str]:
     """The sandbox app under uvicorn on 127.0.0.1 (any free port); yields its origin."""
     service = SandboxService(sandbox_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(service=service), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve(create_app(service=service)) as origin:
+            yield origin
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
         service.close()
 
 

@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
-import uvicorn
+from loopback import serve
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
@@ -38,12 +37,6 @@ AUTH_SECRET = "auth-secret-Zq81-distinctive"
 REDIRECT = "http://127.0.0.1:45871/callback"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
     for _ in range(300):
         if proc is not None and proc.poll() is not None:
@@ -58,32 +51,20 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
 
 @contextmanager
 def local_sandbox(data_dir: Path, **overrides: Any) -> Iterator[str]:
-    """The local sandbox (platform + IMS) served by uvicorn in a thread; yields its origin."""
+    """The local sandbox (platform + IMS) served on loopback; yields its origin. `overrides`:
+    SandboxSettings fields beside the small, fast defaults."""
     settings = SandboxSettings(
-        data_dir=data_dir,
-        default_profiles=40,
-        now=datetime(2026, 11, 1),
-        job_step_seconds=0,
-        seed=7,
-        **overrides,
+        **{
+            "data_dir": data_dir,
+            "default_profiles": 40,
+            "now": datetime(2026, 11, 1),
+            "job_step_seconds": 0,
+            "seed": 7,
+            **overrides,
+        }
     )
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(400):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started, "the local sandbox did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 def serve_env(sandbox_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

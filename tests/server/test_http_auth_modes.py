@@ -14,13 +14,14 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from loopback import free_port
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from seg_mcp.cli import main
 from seg_mcp.server.auth.statictokens import hash_token
 
-from .authflow import Served, free_port
+from .authflow import Served
 
 WRITER = "segmcp_writer-Tq7-distinctive"
 READER = "segmcp_reader-Wd3-distinctive"

@@ -15,13 +15,13 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
+from loopback import free_port
 
 from .authflow import (
     AUTH_SECRET,
     Alternating,
     MemoryStorage,
     Served,
-    free_port,
     gateway_headers,
     ims_user_token,
     local_sandbox,
