@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from seg_mcp.aep.endpoints.audiences import AudiencesAPI
 from seg_mcp.aep.endpoints.export_jobs import ExportJobsAPI
+from seg_mcp.aep.endpoints.local import LocalSandboxAPI
 from seg_mcp.aep.endpoints.platform import PlatformAPI
 from seg_mcp.aep.endpoints.previews import PreviewsAPI
 from seg_mcp.aep.endpoints.schedules import SchedulesAPI
@@ -23,6 +24,7 @@ class AEPClient(
     SchedulesAPI,
     SearchAPI,
     PlatformAPI,
+    LocalSandboxAPI,
 ):
     """Async client for the Segmentation Service (every operation), Sandbox Management's sandbox
     list and the Schema Registry's union schemas.

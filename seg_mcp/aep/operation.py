@@ -78,6 +78,8 @@ class Service(StrEnum):
     SANDBOX_MANAGEMENT = "/data/foundation/sandbox-management"
     SCHEMA_REGISTRY = "/data/foundation/schemaregistry"
     AUDIENCE_INGESTION = "/data/core/ais"
+    #: seg-mcp's own endpoints, served by the local sandbox only (not Adobe's).
+    LOCAL_SANDBOX = "/seg-mcp/local"
 
 
 class Sender(Protocol):

@@ -18,6 +18,7 @@ from seg_mcp.sandbox.routes import (
     conversion,
     definitions,
     export_jobs,
+    local,
     platform,
     previews,
     schedules,
@@ -31,6 +32,7 @@ ROOT = ""
 MOUNTS: tuple[tuple[str, list[Route]], ...] = (
     (ROOT, ims.ROUTES),
     (ROOT, platform.ROUTES),
+    (ROOT, local.ROUTES),  # seg-mcp's own, not Adobe's API
     (UPS_BASE, definitions.ROUTES),
     (UPS_BASE, audiences.ROUTES),
     (UPS_BASE, conversion.ROUTES),
