@@ -1,0 +1,491 @@
+"""Adobe's documented requests, replayed against the local sandbox.
+
+Each sample of `samples/<operationId>.json` (Adobe's Segmentation API guides, and the spec's error
+examples where the guides show none) is sent as documented, with the documented ids replaced by
+objects the test first creates through the API. The answer must have the documented status, and
+every field of the documented body, at the same place, with the same JSON type (ids, counters and
+results keyed by id are compared value by value); values the request chose must come back as the
+docs show them echoed; error answers must have the documented envelope and type.
+
+Where Adobe's documents disagree, `CHOICES` says what the sandbox does and what this suite
+accepts; where a documented field cannot exist locally, `ABSENT` says why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+
+HERE = Path(__file__).parent
+Doc = dict[str, Any]
+
+
+def _samples() -> Iterator[Any]:
+    for path in sorted((HERE / "samples").glob("*.json")):
+        spec = json.loads(path.read_text())
+        for sample in spec["samples"]:
+            yield pytest.param(spec["operationId"], sample, id=f"{path.stem}:{sample['name']}")
+
+
+SAMPLES = list(_samples())
+OPERATIONS = sorted({p.values[0] for p in SAMPLES})
+
+#: Where Adobe's documents disagree (reference §13): operation, the question, what the
+#: documents say, what the sandbox does, and the statuses or values this suite accepts.
+CHOICES: list[dict[str, Any]] = [
+    {
+        "operation": "createAudience, updateAudience, patchAudience",
+        "question": "success status",
+        "documents": "guide 200, spec 201",
+        "sandbox": "200 (the guide)",
+        "accepted": [200],
+        "client": "seg_mcp.aep accepts any 2xx",
+    },
+    {
+        "operation": "deleteSegmentJob",
+        "question": "body of the 204",
+        "documents": "guide: 204 with {status, message}; spec: 204 no content",
+        "sandbox": "204, no body, for a running job (cancelled) and a finished one (deleted)",
+        "accepted": [204],
+    },
+    {
+        "operation": "cancelExportJob",
+        "question": "success status",
+        "documents": "older guide and spec 200 {status, message}; newer guide 204",
+        "sandbox": "200 with {status, message}",
+        "accepted": [200, 204],
+    },
+    {
+        "operation": "deleteSegmentDefinition",
+        "question": "body",
+        "documents": "guide: 200 with no message; spec: 200 MessageResponse",
+        "sandbox": "200 with {status, message}",
+        "accepted": [200],
+    },
+    {
+        "operation": "createSegmentJob",
+        "question": "status right after creation",
+        "documents": "guide text NEW, examples PROCESSING",
+        "sandbox": "NEW (then PROCESSING, SUCCEEDED)",
+        "accepted": ["NEW", "QUEUED", "PROCESSING", "SUCCEEDED"],
+    },
+    {
+        "operation": "createSegmentJob",
+        "question": "metrics at creation",
+        "documents": "create example shows finished counters and end times; get example of a "
+        "running job shows {totalTime: {startTimeInMs}, profileSegmentationTime: {}}",
+        "sandbox": "every documented metric key; counters empty and end times absent until the "
+        "job has run",
+        "accepted": "keys as the create example, times as the get example",
+    },
+    {
+        "operation": "createAudience, updateAudience",
+        "question": "type of an external audience",
+        "documents": "guides ExternalSegment, spec enum ExternalAudience",
+        "sandbox": "stores and answers what was sent",
+        "accepted": ["ExternalSegment", "ExternalAudience"],
+    },
+    {
+        "operation": "createAudience",
+        "question": "namespace case",
+        "documents": "guide sends aam, the field's description lists AAM",
+        "sandbox": "case-insensitive; answers the value sent",
+        "accepted": ["aam", "AAM"],
+    },
+    {
+        "operation": "listFullTextIndexedObjects",
+        "question": "schema parameter name",
+        "documents": "guide schema.name, spec and Postman schemaClass",
+        "sandbox": "either",
+        "accepted": ["schema.name", "schemaClass"],
+    },
+    {
+        "operation": "createSchedule",
+        "question": "schedule required?",
+        "documents": "guide optional (system-generated), spec required",
+        "sandbox": "optional; a generated daily cron when absent",
+        "accepted": "both",
+    },
+    {
+        "operation": "updateSchedule",
+        "question": "Content-Type",
+        "documents": "guide's curl sends none; every other body operation sends application/json",
+        "sandbox": "application/json required on every body operation (gateway 400 otherwise)",
+        "accepted": "the suite sends application/json",
+    },
+    {
+        "operation": "bulkGet*",
+        "question": "id count limit",
+        "documents": "example: 'Cannot be 0 or exceed 100'; spec prose: 'greater than 100 and "
+        "less than 1000'",
+        "sandbox": "1..100",
+        "accepted": [400],
+    },
+    {
+        "operation": "retrievePreview",
+        "question": "result item shape",
+        "documents": "guide {entityId: {_href, endCustomerIds}}; spec {objectId, _href, "
+        "relatedObjects}",
+        "sandbox": "the guide's",
+        "accepted": "guide",
+    },
+    {
+        "operation": "listExportJobs",
+        "question": "offset",
+        "documents": "spec: string cursor '<creationTimeMs>_<id>'; guide: the offset of pages",
+        "sandbox": "the cursor, and 0 or empty for the first page",
+        "accepted": ["0", "<cursor>"],
+    },
+    {
+        "operation": "every list",
+        "question": "empty next link",
+        "documents": "segment jobs and schedules show _links {next: {}}; definitions link {}",
+        "sandbox": "as each guide shows: _links.next always an object; link {} for definitions "
+        "when on the last page",
+        "accepted": "the guide's shape per operation",
+    },
+    {
+        "operation": "timestamps",
+        "question": "units",
+        "documents": "examples mix ms, s and µs",
+        "sandbox": "*Time ms, *Epoch s, baselineTime s",
+        "accepted": "integers",
+    },
+]
+
+#: Documented fields the local sandbox does not give, per operation ("*": every operation), as
+#: dotted paths ("[]" for list items, "{}" for the values of a map keyed by id), with the reason.
+ABSENT: dict[str, dict[str, str]] = {
+    "*": {},
+}
+#: Keys whose value is a map keyed by ids (or statuses, namespaces): compared value by value.
+MAPS = {
+    "results",
+    "segmentedProfileCounter",
+    "segmentedProfileByNamespaceCounter",
+    "segmentedProfileByStatusCounter",
+    "totalProfilesByMergePolicy",
+    "endCustomerIds",
+}
+#: Maps whose values are maps again (namespace or status -> count).
+NESTED_MAPS = {"segmentedProfileByNamespaceCounter", "segmentedProfileByStatusCounter"}
+#: The main list of each list body: documented non-empty, it must not come back empty.
+MAIN_LISTS = ("segments", "children", "records", "entities", "namespaces", "taxonomy", "results")
+#: Statuses by operation where the documents disagree (see CHOICES).
+STATUSES: dict[str, set[int]] = {"cancelExportJob": {200, 204}}
+SEGMENT_JOB_STATUSES = {"NEW", "QUEUED", "PROCESSING", "SUCCEEDED"}
+DOC_AO = "QU9fLTEzOTgzNTE0MzY0NzY0NDg5NzkyOTkx_6ed34f6f-fe21-4a30-934f-6ffe21fa3075"
+PREVIEW_IDS = (
+    "MDphcHAtMzJiZTAzMjgtM2YzMS00YjY0LThkODQtYWNkMGM0ZmJkYWQzOmU4OTAwNjhiLWY1Y2EtNGE4Zi1hNmI1LWFmODdmZjBjYWFjMzow",
+    "MDoyOjRhNDVlODUzLWFjOTEtNGJiNy1hNDI2LTE1MDkzN2I2YWY1Yzo0Mg",
+)
+#: The documented ids and what the suite creates to stand for each.
+SEEDS: dict[str, str] = {
+    "4afe34ae-8c98-4513-8a1d-67ccaa54bc05": "definition",
+    "54669488-03ab-4e0d-a694-37fe49e32be8": "definition",
+    "60ccea95-1435-4180-97a5-58af4aa285ab": "definition",
+    "60ccea95-1435-4180-97a5-58af4aa285ab5": "definition",
+    "72c393ea-caed-441a-9eb6-5f66bb1bd6cd": "definition",
+    "7863c010-e092-41c8-ae5e-9e533186752e": "definition",
+    "52c26d0d-45f2-47a2-ab30-ed06abc981ff": "definition",
+    DOC_AO: "external",
+    "{EXTERNAL_AUDIENCE}": "external",
+    "{DEPENDED_ON_AUDIENCE}": "depended_on",
+    "d3b4a50d-dfea-43eb-9fca-557ea53771fd": "job",
+    "cc3419d3-0389-47f1-b174-fead6b3c830d": "job",
+    "b31aed3d-b3b1-4613-98c6-7d3846e8d48f": "job_all",
+    "c527dc3f-07fe-4b96-be4e-23f38e734ff8": "job_all",
+    "100": "export",
+    "4e538382-dbd8-449e-988a-4ac639ebe72b": "schedule",
+    PREVIEW_IDS[0]: "preview",
+    PREVIEW_IDS[1]: "preview",
+    "porsche11037": "search_entity",
+}
+#: (operation, sample name fragment) -> {documented id: what stands for it}, where it differs.
+SEED_OVERRIDES: dict[tuple[str, str], dict[str, str]] = {
+    ("updateAudience", "put, external"): {"4afe34ae-8c98-4513-8a1d-67ccaa54bc05": "external"},
+    ("getAudience", "externally generated"): {"60ccea95-1435-4180-97a5-58af4aa285ab": "external"},
+    ("retrieveExportJob", "segmentPerBatch"): {"100": "export_per_batch"},
+}
+#: Objects created before the request, so that a list has what its documented answer shows.
+PRESEED: dict[str, tuple[str, ...]] = {
+    "listSegmentDefinitions": ("definition", "definition"),
+    "listAudiences": ("definition", "definition", "external"),
+    "listSegmentJobs": ("job",),
+    "listExportJobs": ("export",),
+    "listSchedules": ("schedule",),
+    "listSearchCounts": ("search_entity",),
+    "listFullTextIndexedObjects": ("search_entity",),
+}
+TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "RESULT_READY"}
+
+
+class World:
+    """Creates, through the API, the objects the documented requests name."""
+
+    def __init__(self, http: httpx2.AsyncClient) -> None:
+        self.http = http
+        self.count = 0
+
+    async def call(self, method: str, path: str, body: Any = None) -> Doc:
+        response = await self.http.request(method, path, json=body)
+        assert response.status_code < 300, (method, path, response.text)
+        return response.json() if response.content else {}
+
+    async def until_done(self, path: str, field: str = "status") -> Doc:
+        for _ in range(400):
+            doc = await self.call("GET", path)
+            if doc.get(field) in TERMINAL:
+                return doc
+            await anyio.sleep(0.02)
+        raise AssertionError(f"{path} did not finish: {doc}")
+
+    async def definition(self, expression: str = 'workAddress.country = "US"') -> str:
+        self.count += 1
+        body = {
+            "name": f"Docs seed {self.count}",
+            "expression": {"type": "PQL", "format": "pql/text", "value": expression},
+            "schema": {"name": "_xdm.context.profile"},
+        }
+        return str((await self.call("POST", "/segment/definitions", body))["id"])
+
+    async def external(self, namespace: str = "aam") -> str:
+        self.count += 1
+        body = {
+            "audienceId": f"docs-seed-{self.count}",
+            "name": f"Docs external seed {self.count}",
+            "namespace": namespace,
+            "type": "ExternalSegment",
+            "originName": "CUSTOM_UPLOAD",
+            "lifecycleState": "published",
+        }
+        return str((await self.call("POST", "/audiences", body))["id"])
+
+    async def depended_on(self) -> str:
+        used = await self.definition()
+        await self.definition(f'inSegment("{used}") and homeAddress.countryCode = "US"')
+        return used
+
+    async def job(self, segments: list[str] | None = None) -> str:
+        body = [{"segmentId": s} for s in segments or [await self.definition()]]
+        jid = str((await self.call("POST", "/segment/jobs", body))["id"])
+        await self.until_done(f"/segment/jobs/{jid}")
+        return jid
+
+    async def job_all(self) -> str:
+        await self.definition()
+        body = {"schema": {"name": "_xdm.context.profile"}, "segments": [{"segmentId": "*"}]}
+        jid = str((await self.call("POST", "/segment/jobs", body))["id"])
+        await self.until_done(f"/segment/jobs/{jid}")
+        return jid
+
+    async def export(self, per_batch: bool = False) -> str:
+        sid = await self.definition()
+        await self.job([sid])
+        body = {
+            "fields": "identities.id,personalEmail.address",
+            "filter": {"segments": [{"segmentId": sid, "segmentNs": "ups"}]},
+            "destination": {"datasetId": "5b7c86968f7b6501e21ba9df", "segmentPerBatch": per_batch},
+            "schema": {"name": "_xdm.context.profile"},
+        }
+        jid = str((await self.call("POST", "/export/jobs", body))["id"])
+        await self.until_done(f"/export/jobs/{jid}")
+        return jid
+
+    async def export_per_batch(self) -> str:
+        return await self.export(per_batch=True)
+
+    async def schedule(self) -> str:
+        body = {
+            "name": "Docs seed schedule",
+            "type": "batch_segmentation",
+            "properties": {"segments": ["*"]},
+            "schedule": "0 0 1 * * ?",
+        }
+        return str((await self.call("POST", "/config/schedules", body))["id"])
+
+    async def preview(self) -> str:
+        body = {
+            "predicateExpression": 'homeAddress.countryCode = "US"',
+            "predicateType": "pql/text",
+            "predicateModel": "_xdm.context.profile",
+        }
+        pid = str((await self.call("POST", "/preview", body))["previewId"])
+        await self.until_done(f"/estimate/{pid}", "state")
+        return pid
+
+    async def search_entity(self) -> str:
+        return await self.external("AAMSegments")
+
+    async def make(self, what: str) -> str:
+        factory: Callable[[], Any] = getattr(self, what)
+        return str(await factory())
+
+
+def _replace(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return ids.get(value, value)
+    if isinstance(value, list):
+        return [_replace(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace(v, ids) for k, v in value.items()}
+    return value
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+
+
+async def _seed(world: World, op: str, sample: Doc) -> dict[str, str]:
+    """Documented id -> the id of an object made to stand for it. A sample documenting a 404
+    keeps its ids (they must not exist)."""
+    for what in PRESEED.get(op, ()):
+        await world.make(what)
+    if sample["response"]["status"] == 404:
+        return {}
+    request = sample["request"]
+    seeds = dict(SEEDS)
+    for (o, fragment), extra in SEED_OVERRIDES.items():
+        if o == op and fragment in sample["name"]:
+            seeds.update(extra)
+    named = [*request["path"].split("/"), *_strings(request.get("body"))]
+    ids: dict[str, str] = {}
+    for doc_id in dict.fromkeys(named):
+        if doc_id in seeds:
+            ids[doc_id] = await world.make(seeds[doc_id])
+    return ids
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def _pick(documented: list[Any], item: Any) -> Any:
+    """The documented item to compare `item` with: the one of the same `type` if they differ."""
+    if isinstance(item, dict):
+        for candidate in documented:
+            if isinstance(candidate, dict) and candidate.get("type") == item.get("type"):
+                return candidate
+    return documented[0]
+
+
+def shape_problems(documented: Any, actual: Any, where: str, absent: dict[str, str]) -> list[str]:
+    """Where `actual` lacks a field of `documented` or has another JSON type."""
+    if documented is None or where in absent:
+        return []
+    if where.endswith(".code") and _kind(actual) in ("str", "number"):
+        return []  # errors[].code: a number or a string (reference §2.3)
+    if _kind(documented) != _kind(actual):
+        return [f"{where or 'body'}: documented {_kind(documented)}, got {_kind(actual)}"]
+    key = where.rsplit(".", 1)[-1].removesuffix("[]").removesuffix("{}")
+    problems: list[str] = []
+    if isinstance(documented, dict) and key in MAPS:
+        values = list(documented.values())
+        for item in actual.values():
+            if values:
+                inner = _pick(values, item)
+                if key in NESTED_MAPS:
+                    kinds = {_kind(v) for v in inner.values()}
+                    problems += [
+                        f"{where}{{}}: {v!r}" for v in item.values() if _kind(v) not in kinds
+                    ]
+                else:
+                    problems += shape_problems(inner, item, f"{where}{{}}", absent)
+    elif isinstance(documented, dict):
+        for name, value in documented.items():
+            path = f"{where}.{name}" if where else name
+            if name not in actual:
+                if path not in absent and value is not None:
+                    problems.append(f"{path}: missing")
+                continue
+            problems += shape_problems(value, actual[name], path, absent)
+    elif isinstance(documented, list) and documented:
+        if where in MAIN_LISTS and not actual:
+            problems.append(f"{where}: documented items, got none")
+        for item in actual:
+            if key in MAPS:  # preview results: a list of maps keyed by entity id
+                problems += shape_problems(_pick(documented, item), item, f"{where}[]", absent)
+                continue
+            problems += shape_problems(_pick(documented, item), item, f"{where}[]", absent)
+    return problems
+
+
+def _absent(op: str) -> dict[str, str]:
+    return {**ABSENT["*"], **ABSENT.get(op, {})}
+
+
+def _echo_problems(request_body: Any, documented: Any, actual: Any) -> list[str]:
+    """Top-level values the request chose that the documented answer echoes must come back."""
+    if not isinstance(request_body, dict) or not isinstance(documented, dict):
+        return []
+    return [
+        f"{name}: sent {value!r}, got {actual.get(name)!r}"
+        for name, value in request_body.items()
+        if isinstance(value, str | int | bool)
+        and documented.get(name) == value
+        and actual.get(name) != value
+    ]
+
+
+@pytest.mark.parametrize(("op", "sample"), SAMPLES)
+async def test_documented_sample(raw: httpx2.AsyncClient, op: str, sample: Doc) -> None:
+    world = World(raw)
+    ids = await _seed(world, op, sample)
+    request = sample["request"]
+    path = "/".join(ids.get(part, part) for part in request["path"].split("/"))
+    body = _replace(request.get("body"), ids)
+    response = await raw.request(
+        request["method"],
+        path,
+        params=request["query"],
+        headers=request.get("headers", {}),
+        json=body if "body" in request else None,
+    )
+    documented = sample["response"]
+    expected = STATUSES.get(op, {documented["status"]})
+    assert response.status_code in expected, response.text
+    answer = response.json() if response.content else None
+    if documented["status"] == 204:
+        assert not response.content
+        return
+    if "body" not in documented:
+        return
+    assert answer is not None
+    problems = shape_problems(documented["body"], answer, "", _absent(op))
+    if documented["status"] < 300:
+        problems += _echo_problems(body, documented["body"], answer)
+    else:
+        assert answer["type"] == documented["body"]["type"], answer
+        assert answer["status"] == documented["status"]
+        assert list(answer["errors"]) == [str(documented["status"])]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_operation_has_a_sample() -> None:
+    contract = json.loads((HERE.parent.parent / "contract" / "segmentation.json").read_text())
+    ops = {
+        o["operationId"]
+        for methods in contract["paths"].values()
+        for o in methods.values()
+        if isinstance(o, dict) and "operationId" in o
+    }
+    assert set(OPERATIONS) == ops
