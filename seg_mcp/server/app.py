@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from seg_mcp.aep import AEPClient, AEPError
 from seg_mcp.config import BackendConfig, default_audit_log
-from seg_mcp.server import confirm, failures, prompts, resources
+from seg_mcp.server import apps, confirm, failures, prompts, resources
 from seg_mcp.server.confirm import ConfirmForm
 from seg_mcp.server.output import Output, compact_schema, fit
 from seg_mcp.server.runtime import Call, Runtime, current_tool, describe_error
@@ -115,7 +115,10 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
             return _error(failures.unexpected(spec.name, sandbox, spec.writes))
         finally:
             current_tool.reset(token)
-        return _result(output)
+        result = _result(output)
+        if apps.shown(spec.handler, ctx):
+            result.content.append(TextContent(type="text", text=apps.SHOWN))
+        return result
 
     context = inspect.Parameter("ctx", _KEYWORD, annotation=Context)
     signature = list(public)
@@ -136,6 +139,7 @@ def _tool(spec: ToolSpec, runtime: Runtime) -> Tool:
         title=spec.title,
         description=spec.description,
         annotations=spec.annotations,
+        meta=apps.tool_meta(spec.handler),
     )
     tool.parameters = compact_schema(tool.parameters)
     if tool.fn_metadata.output_schema is not None:
@@ -288,6 +292,7 @@ def build_server(
         "seg-mcp",
         instructions=instructions(config, specs, read_only),
         tools=[_tool(spec, runtime) for spec in specs],
+        extensions=[apps.extension()],
         request_state_security=shared_policy(request_state_secrets)
         if request_state_secrets
         else None,

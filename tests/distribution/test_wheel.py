@@ -32,6 +32,7 @@ DATA_FILES = (
     "seg_mcp/py.typed",
     "seg_mcp/pql/pql.lark",
     "seg_mcp/server/pql-guide.md",
+    "seg_mcp/server/apps/audience.html",
     *(f"seg_mcp/prompts/{p.name}" for p in sorted((ROOT / "seg_mcp" / "prompts").glob("*.md"))),
 )
 

@@ -47,7 +47,8 @@ async def test_annotations_on_the_wire(tmp_path: Path):
 
 
 async def test_toolsnaps(tmp_path: Path):
-    """tests/server/__toolsnaps__/<tool>.json holds each tool's input and output schema;
+    """tests/server/__toolsnaps__/<tool>.json holds each tool's input and output schema (and
+    its `_meta`: the audience view's `ui` link);
     UPDATE_TOOLSNAPS=1 rewrites them."""
     update = os.environ.get("UPDATE_TOOLSNAPS") == "1"
     drift = []
@@ -56,6 +57,7 @@ async def test_toolsnaps(tmp_path: Path):
             "name": tool.name,
             "inputSchema": tool.input_schema,
             "outputSchema": tool.output_schema,
+            **({"_meta": tool.meta} if tool.meta else {}),
         }
         path = SNAPS / f"{tool.name}.json"
         text = json.dumps(snap, indent=2, sort_keys=True) + "\n"
@@ -107,12 +109,12 @@ def _called_operations(module: object) -> set[str]:
 
 def test_declared_operations_match_the_code():
     """Each toolset module calls exactly the operations its tools declare (the helpers in
-    `_jobs` work for the evaluate and jobs toolsets)."""
+    `_jobs` work for the evaluate (with compare) and jobs toolsets)."""
     helpers = _called_operations(_jobs)
     for module in MODULES:
         declared = {op for s in module.TOOLS for op in s.operations}
         called = _called_operations(module)
-        if module.__name__.endswith((".evaluate", ".jobs")):
+        if module.__name__.endswith((".evaluate", ".compare", ".jobs")):
             called |= helpers & declared
         assert called == declared, module.__name__
 

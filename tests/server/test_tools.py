@@ -10,6 +10,7 @@ from mcp import Client
 from mcp.server import MCPServer
 
 from seg_mcp.aep import AEPClient
+from seg_mcp.server import ALL_TOOLS
 
 from .conftest import MODES, audit_entries
 
@@ -36,7 +37,7 @@ async def test_context_says_where_it_acts(make_server: Callable[..., MCPServer],
         ("dev", "development", True),
         ("prod", "production", False),
     ]
-    assert len(out["tools"]) == 16 and out["read_only"] is False
+    assert len(out["tools"]) == len(ALL_TOOLS) and out["read_only"] is False
 
 
 async def test_check_pql_locally_and_online(make_server: Callable[..., MCPServer], mode: str):

@@ -3,6 +3,7 @@
 from seg_mcp.server.toolkit import ToolSpec
 from seg_mcp.server.tools import (
     audiences,
+    compare,
     context,
     definitions,
     delete,
@@ -13,7 +14,7 @@ from seg_mcp.server.tools import (
     search,
 )
 
-MODULES = (context, pql, definitions, audiences, evaluate, jobs, schedules, search, delete)
+MODULES = (context, pql, definitions, audiences, evaluate, compare, jobs, schedules, search, delete)
 ALL_TOOLS: list[ToolSpec] = [spec for module in MODULES for spec in module.TOOLS]
 
 __all__ = ["ALL_TOOLS", "MODULES"]

@@ -16,6 +16,7 @@ from seg_mcp.aep.models.export_jobs import (
     ExportSegmentFilter,
 )
 from seg_mcp.aep.models.previews import CreatePreviewRequest
+from seg_mcp.server.apps import audience_view
 from seg_mcp.server.pqlcheck import check
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
@@ -34,6 +35,7 @@ SegmentIds = Annotated[list[IdText], Field(min_length=1, max_length=20, descript
     annotations=hints(read_only=True, destructive=False, idempotent=False, open_world=True),
     operations=("createPreview", "retrieveEstimate", "retrievePreview"),
 )
+@audience_view
 async def preview_audience(
     call: Call,
     pql: Pql,
