@@ -84,18 +84,19 @@ async def get_preview(ctx: Ctx) -> Response:
         return f"{base}?{urlencode({'offset': at, 'limit': limit})}"
 
     count = int(doc.get("resultCount", 0))
-    return json_response(
-        {
-            "results": [_item(ctx, pid_, ids) for pid_, ids in rows],
-            "state": doc["state"],
-            "links": {
-                "_self": link(offset),
-                "next": link(offset + limit) if offset + limit < count else "",
-                "prev": link(max(0, offset - limit)) if offset > 0 else "",
-            },
-            "page": {"offset": offset, "size": len(rows)},
-        }
-    )
+    body: dict[str, Any] = {
+        "results": [_item(ctx, pid_, ids) for pid_, ids in rows],
+        "state": doc["state"],
+        "links": {
+            "_self": link(offset),
+            "next": link(offset + limit) if offset + limit < count else "",
+            "prev": link(max(0, offset - limit)) if offset > 0 else "",
+        },
+        "page": {"offset": offset, "size": len(rows)},
+    }
+    if doc["state"] == previews.FAILED:  # why, as the estimate says it: {description, traceback}
+        body["error"] = doc["error"]
+    return json_response(body)
 
 
 @endpoint()

@@ -151,7 +151,9 @@ async def test_unknown_preview_id(aep: AEPClient) -> None:
         await aep.retrieve_preview("MDpub3RoZXJlOjA", offset="x")
 
 
-async def test_a_query_the_engine_cannot_evaluate_fails_the_preview(aep: AEPClient) -> None:
+async def test_a_query_the_engine_cannot_evaluate_fails_the_preview(
+    aep: AEPClient, raw: httpx2.AsyncClient
+) -> None:
     created = await aep.create_preview(
         {"predicateExpression": 'person.name.lastName.equals("Smith", loyalty.points > 3)'}
     )
@@ -165,3 +167,8 @@ async def test_a_query_the_engine_cannot_evaluate_fails_the_preview(aep: AEPClie
     assert estimate.estimated_size == 0  # never a wrong count
     page = await aep.retrieve_preview(pid)
     assert page.state == "FAILED" and page.results == []
+    shown = (await raw.get(f"/preview/{pid}")).json()  # the reason, in the estimate's shape
+    assert shown["error"] == {"description": estimate.error.description, "traceback": ""}
+    done = (await aep.create_preview({"predicateExpression": GOLD})).preview_id or ""
+    await settle(lambda: aep.retrieve_estimate(done), lambda e: e.state == "RESULT_READY")
+    assert "error" not in (await raw.get(f"/preview/{done}")).json()
