@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.catalog import FieldCatalog
+from seg_mcp.pql.conditions import expect_condition
 from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
 from seg_mcp.pql.fndef import FunctionDef
 from seg_mcp.pql.functions import DEFINITIONS
@@ -72,14 +73,14 @@ class Inference:
     # -- entry -------------------------------------------------------------------------------
 
     def run(self, query: a.Query) -> Inference:
+        """Check ``query`` as an audience rule: its own type must be a condition."""
         body = query.body
         if isinstance(body, a.Lambda) and body.params:
             self.bind(body.params[0], PROFILE)
             for name in body.params[1:]:
                 self.bind(name, ANY)
-            self.expr(body.body)
-        else:
-            self.expr(body)
+            body = body.body
+        expect_condition(self, body, self.expr(body))
         return self
 
     def error(self, span: a.Span, message: str, code: DiagnosticCode, **kw: t.Any) -> None:

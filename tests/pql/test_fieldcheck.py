@@ -332,6 +332,16 @@ CASES = [
                 None,
                 (),
             ),
+            (
+                "error",
+                "not-a-condition",
+                1,
+                35,
+                "an audience rule must be a condition (true or false); "
+                "`sum X.eventType over X from xEvent` is a number",
+                "add a comparison, e.g. sum X.eventType over X from xEvent > 100",
+                (),
+            ),
         ],
     ),
     (
@@ -566,17 +576,37 @@ def test_the_position_is_the_unknown_segment() -> None:
     assert d.suggestions[0] == "homeAddress.stateProvinceISO"
 
 
+NOT_CONDITIONS = [  # §12 examples that are values (computed-attribute PQL), not audience rules
+    "homeAddress.countryISO",
+    'if(person.gender = "female", 60, 65)',
+    'if(homeAddress.countryCode in ["US","MX","CA"], "NA", "ROW")',
+    "orders.count()",
+    "orders.sum(order.price)",
+    "orders.average(order.price)",
+    "orders.min(order.price)",
+    "orders.max(order.price)",
+    "orders.groupBy(storeId)",
+    "numbers.map(square)",
+    "identityMap.keys()",
+    'xEvent[(timestamp occurs < 7 days before now) and eventType="download" and contentType = '
+    '"image"].count()',
+    'xEvent[(timestamp occurs < 7 days before now) and eventType="transaction" and category = '
+    '"sporting goods"].sum(commerce.order.priceTotal)',
+]
+
+
 def test_section12_examples_have_no_errors_but_the_known_ones() -> None:
-    """Every §12 example is clean against a catalog with its fields, except the three that are
-    wrong as printed: ``person.filter`` on an object, the edge example's unbound ``var1`` and
-    the informal multi-value ``equals`` of the validation docs (and one warning: example 51
-    compares a field with itself)."""
+    """Every §12 example is clean against a catalog with its fields, except the values (a
+    number, string, map or array of plain values is not a condition: refused as an audience
+    rule) and the three that are wrong as printed: ``person.filter`` on an object, the edge
+    example's unbound ``var1`` (and one warning: example 51 compares a field with itself)."""
     findings = {}
     for text in EXAMPLES:
         found = check_fields(pql.parse(text), CATALOG)
         if found:
             findings[text] = [(d.severity, d.code) for d in found]
     assert findings == {
+        **{text: [("error", "not-a-condition")] for text in NOT_CONDITIONS},
         "person.filter(age >= 21)": [("error", "type-mismatch")],
         "$1.homeAddress.stateProvince = $1.homeAddress.stateProvince": [("warning", "structure")],
         "chain(xEvent, timestamp, [X: WHAT(var1._experience.analytics.endUser.firstWeb."

@@ -8,6 +8,7 @@ import typing as t
 from sqlglot import exp
 
 from seg_mcp.pql import ast as a
+from seg_mcp.pql.conditions import expect_condition
 from seg_mcp.pql.fndef import FunctionDef, SqlRule
 from seg_mcp.pql.ptypes import ANY, BOOLEAN, SCALARS, STRINGS, PType
 from seg_mcp.pql.sql.errors import cannot
@@ -37,7 +38,9 @@ __all__ = ["DEFS"]
 
 
 def _logical_type(inf: Inference, node: a.FnApply) -> PType:
-    arg_types(inf, node)
+    need = f"`{node.name}` {'negates a condition' if node.name == 'not' else 'joins conditions'}"
+    for arg, value in zip(node.args, arg_types(inf, node), strict=True):
+        expect_condition(inf, arg, value, f"{need} (true or false)")
     return BOOLEAN
 
 
@@ -57,6 +60,9 @@ def _not_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
 
 def _if_type(inf: Inference, node: a.FnApply) -> PType:
     types = arg_types(inf, node)
+    if types:
+        need = "if's test must be a condition (true or false)"
+        expect_condition(inf, node.args[0], types[0], need)
     if len(types) == 3 and types[1].kind == types[2].kind:
         return PType(types[1].kind)
     return ANY
