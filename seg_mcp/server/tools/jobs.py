@@ -68,7 +68,7 @@ async def get_job(
         if len(segment_ids) > 1 and len(segment_ids) == len(parsed):
             bulk = await client.bulk_get_segment_jobs(segment_ids, sandbox=sandbox)
             jobs = [_jobs.segment_job(j) for j in bulk.found().values()]
-            missing = [f"segment-job:{i}" for i in bulk.missing()]
+            missing = [_jobs.handle("segment-job", i) for i in bulk.missing()]
             if missing:
                 raise Refusal(
                     f"no such job(s): {', '.join(missing)}",
@@ -108,6 +108,7 @@ async def get_job(
 
 async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
     kind, job_id = _jobs.parse(handle)
+    job_id = _jobs.handle(kind, job_id).partition(":")[2]  # the short form the assistant saw
     words = kind.replace("-", " ")
     return Confirmation(
         phrase=f"cancel {words} {job_id}",

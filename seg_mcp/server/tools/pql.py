@@ -99,11 +99,8 @@ class FieldsOut(Page):
 
     def text(self) -> str:
         t = Text().line(f"{self.total} {self.root} fields match; showing {len(self.items)}:")
-        for f in self.items:
-            t.line(f"- {f.path}: {f.type}")
-        described = [f"{f.path}: {f.description}" for f in self.items if f.description]
-        for line in described:
-            t.untrusted(line)
+        for f in self.items:  # once each: path, type and the schema's description
+            t.untrusted(f"{f.path} ({f.type})" + (f": {f.description}" if f.description else ""))
         self.paging_line(t)
         return t.render()
 
