@@ -120,9 +120,10 @@ async def schedule_named(
     sandbox: str,
     segments: Iterable[str] | None = None,
     since: float | None = None,
+    kind: str = "batch_segmentation",
 ) -> Schedule | None:
-    """The schedule called exactly `name` (and, when given, evaluating exactly `segments`, made
-    since `since`)."""
+    """The schedule called exactly `name` (and, when given, of type `kind` evaluating exactly
+    `segments`, made since `since`)."""
     wanted = set(segments) if segments is not None else None
 
     def fits(s: Schedule) -> bool:
@@ -131,7 +132,7 @@ async def schedule_named(
         if wanted is None:
             return True
         have = set(s.properties.segments or []) if s.properties else set()
-        return have == wanted and (s.type or "batch_segmentation") == "batch_segmentation"
+        return have == wanted and (s.type or "batch_segmentation") == kind
 
     async def find() -> Schedule | None:
         found: Schedule | None = None

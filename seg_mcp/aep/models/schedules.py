@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from seg_mcp.aep.models.common import AEPModel, ChildrenList, SandboxRef
+from seg_mcp.aep.models.export_jobs import ExportDestination
 
 __all__ = [
     "Schedule",
@@ -15,6 +16,10 @@ __all__ = [
 class ScheduleProperties(AEPModel):
     #: Segment definition ids to evaluate; `["*"]` means all. Required for batch_segmentation.
     segments: list[str] | None = None
+    #: An `export` schedule's target: each run evaluates, then exports the members there. The
+    #: docs name the type without its properties; these are the export job's own fields.
+    destination: ExportDestination | None = None
+    fields: str | None = None  # comma-separated dot paths; omitted = all
 
 
 class ScheduleInput(AEPModel):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.common import JsonPatchOperation
+from seg_mcp.aep.models.export_jobs import ExportDestination
 from seg_mcp.aep.models.schedules import Schedule, ScheduleInput, ScheduleProperties
 from seg_mcp.server import reconcile
 from seg_mcp.server.output import Page, Text, clean
@@ -26,6 +27,8 @@ class ScheduleItem(BaseModel):
     cron: str | None = None
     state: str | None = None
     segments: list[str] = Field(default_factory=list)
+    #: An export schedule's dataset: each run evaluates, then exports the members there.
+    dataset_id: str | None = None
     updated: str | None = None
 
 
@@ -37,6 +40,9 @@ def _item(s: Schedule) -> ScheduleItem:
         cron=s.schedule,
         state=s.state,
         segments=list(s.properties.segments or []) if s.properties else [],
+        dataset_id=s.properties.destination.dataset_id
+        if s.properties and s.properties.destination
+        else None,
         updated=iso(s.update_epoch),
     )
 
@@ -52,7 +58,9 @@ class SchedulesOut(Page):
             t.line(self.note)
         t.line(f"{len(self.items)} schedule(s).")
         for s in self.items:
-            t.line(f"- {s.id}: {s.state}, cron {s.cron!r}, segments {', '.join(s.segments)}")
+            export = f", export to dataset {s.dataset_id}" if s.dataset_id else ""
+            segments = ", ".join(s.segments)
+            t.line(f"- {s.id}: {s.state}, cron {s.cron!r}, segments {segments}{export}")
             t.untrusted(f"{s.id}: {s.name}")
         self.paging_line(t)
         return t.render()
@@ -96,16 +104,23 @@ async def save_schedule(
         str | None,
         Field(max_length=120, description="Quartz cron, UTC, at most daily: '0 0 1 * * ?'."),
     ] = None,
-    state: Literal["active", "inactive"] | None = None,
+    state: Annotated[
+        Literal["active", "inactive"] | None,
+        Field(description="New schedules are inactive (never run) unless active."),
+    ] = None,
     name: Annotated[Name | None, Field(description="Required to create.")] = None,
     segment_ids: Annotated[
         list[ScheduledId] | None,
         Field(max_length=100, description="Segments to evaluate; ['*'] = all."),
     ] = None,
+    dataset_id: Annotated[
+        IdText | None, Field(description="Export each run's members here (export schedule).")
+    ] = None,
     id: Annotated[IdText | None, Field(description="Update this schedule's cron/state.")] = None,
     sandbox: Sandbox = None,
 ) -> SchedulesOut:
-    """Create a daily batch evaluation schedule, or change one's cron or state (id)."""
+    """Create a daily schedule that evaluates segments, and with dataset_id also exports
+    them (one schedule per type and sandbox); or change one's cron or state (id)."""
     client = call.client
     if id is not None:
         ops = [
@@ -113,8 +128,11 @@ async def save_schedule(
             for path, value in (("/schedule", cron), ("/state", state))
             if value is not None
         ]
-        if not ops:
-            raise Refusal("nothing to update: give cron or state.")
+        if not ops or dataset_id or segment_ids or name:
+            raise Refusal(
+                "an update changes only cron or state; to change segments, dataset or name, "
+                "delete the schedule and create another."
+            )
         await call.write(
             "updateSchedule",
             id,
@@ -125,9 +143,11 @@ async def save_schedule(
     if not name:
         raise Refusal("creating a schedule needs name (and cron; segment_ids default to all).")
     segments = list(segment_ids or ["*"])
+    destination = ExportDestination(dataset_id=dataset_id) if dataset_id else None
     body = ScheduleInput(
         name=name,
-        properties=ScheduleProperties(segments=segments),
+        type="export" if destination else "batch_segmentation",
+        properties=ScheduleProperties(segments=segments, destination=destination),
         schedule=cron,
         state=state,
     )
@@ -135,7 +155,9 @@ async def save_schedule(
         "createSchedule",
         name,
         client.create_schedule(body, sandbox=sandbox),
-        find=lambda since: reconcile.schedule_named(client, name, call.sandbox, segments, since),
+        find=lambda since: reconcile.schedule_named(
+            client, name, call.sandbox, segments, since, body.type
+        ),
         noun="schedule",
     )
     return SchedulesOut(items=[_item(created)], note=call.reconciled)
