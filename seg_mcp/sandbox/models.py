@@ -115,7 +115,9 @@ class ConversionIn(ReadOnlyEchoes):
 
 AudienceType = Literal["SegmentDefinition", "ExternalSegment", "ExternalAudience"]
 Lifecycle = Literal["draft", "published", "inactive", "archived", "deleted"]
-Namespace = Literal["AAM", "AAMSegments", "AAMTraits", "AEPSegments"]
+#: An audience namespace: Adobe lists AAM, AAMSegments, AAMTraits and AEPSegments, and its
+#: examples send others (`aam`, `AO`); any name is kept as sent and compared case-insensitively.
+Namespace = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")]
 
 
 class LinkedAudienceRef(Strict):

@@ -111,18 +111,17 @@ def children_page(
     total: int,
     win: Window,
     next_href: Callable[[int], str],
-    *,
-    next_as_text: bool = False,
     **page: Any,
 ) -> dict[str, Any]:
-    """The `{_page, children, _links}` body of a list (segment jobs, schedules, audiences).
-    `_page`: totalCount, the `page` entries, pageSize, and `next` (the next window's start, as
-    text with `next_as_text`) when there is one; `_links.next.href`: `next_href(next start)`."""
+    """The `{_page, children, _links}` body of a list (segment jobs, schedules, audiences), as
+    Adobe's guides show it: `_page` has totalCount, the `page` entries, pageSize, and `next`
+    (the next window's start, as text: the audience guide's "1"; the spec says integer) when
+    there is one; `_links.next` is `{"href": next_href(start)}`, or `{}` on the last page."""
     paging: dict[str, Any] = {"totalCount": total, **page, "pageSize": len(children)}
-    links: dict[str, Any] = {}
+    links: dict[str, Any] = {"next": {}}
     after = win.next(total)
     if after is not None:
-        paging["next"] = str(after) if next_as_text else after
+        paging["next"] = str(after)
         links["next"] = {"href": next_href(after)}
     return {"_page": paging, "children": children, "_links": links}
 

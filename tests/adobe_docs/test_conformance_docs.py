@@ -85,6 +85,14 @@ CHOICES: list[dict[str, Any]] = [
         "accepted": "keys as the create example, times as the get example",
     },
     {
+        "operation": "createExportJob",
+        "question": "the job in the create answer",
+        "documents": "older guide: a finished job (SUCCEEDED, end times, pushJob); newer guide: "
+        "NEW, metrics {totalTime: {startTimeInMs}}, computeGatewayJobId {exportJob}",
+        "sandbox": "the newer guide's: NEW, no end time yet",
+        "accepted": "keys of either; end times once finished",
+    },
+    {
         "operation": "createAudience, updateAudience",
         "question": "type of an external audience",
         "documents": "guides ExternalSegment, spec enum ExternalAudience",
@@ -161,8 +169,66 @@ CHOICES: list[dict[str, Any]] = [
 
 #: Documented fields the local sandbox does not give, per operation ("*": every operation), as
 #: dotted paths ("[]" for list items, "{}" for the values of a map keyed by id), with the reason.
+_JOB_RUN_BY_API = "only on a job a schedule started (source scheduler); these ran by API"
+_NOT_ENDED = "a job just created has not ended (CHOICES: metrics at creation)"
+_SCHEDULED = {
+    "properties.scheduleId": _JOB_RUN_BY_API,
+    "properties.runId": _JOB_RUN_BY_API,
+}
+_EXPORT = {
+    "destination.batches": "only with segmentPerBatch true (this example shows batchId too)",
+    "errors": "only on a failed job",
+}
 ABSENT: dict[str, dict[str, str]] = {
     "*": {},
+    "createSegmentJob": {
+        **_SCHEDULED,
+        "metrics.totalTime.endTimeInMs": _NOT_ENDED,
+        "metrics.totalTime.totalTimeInMs": _NOT_ENDED,
+        "metrics.profileSegmentationTime.startTimeInMs": _NOT_ENDED,
+        "metrics.profileSegmentationTime.endTimeInMs": _NOT_ENDED,
+        "metrics.profileSegmentationTime.totalTimeInMs": _NOT_ENDED,
+    },
+    "retrieveSegmentJob": _SCHEDULED,
+    "listSegmentJobs": {f"children[].{k}": v for k, v in _SCHEDULED.items()},
+    "createExportJob": {
+        **_EXPORT,
+        "metrics.totalTime.endTimeInMs": _NOT_ENDED,
+        "metrics.totalTime.totalTimeInMs": _NOT_ENDED,
+        "metrics.profileExportTime": _NOT_ENDED,
+        "metrics.aCPDatasetWriteTime": _NOT_ENDED,
+        "computeGatewayJobId.pushJob": _NOT_ENDED,
+    },
+    "retrieveExportJob": {
+        **_EXPORT,
+        "destination.dataSetId": "the segmentPerBatch example spells dataSetId; every other "
+        "example, and the sandbox, datasetId",
+    },
+    "listExportJobs": {f"records[].{k}": v for k, v in _EXPORT.items()},
+    "listAudiences": {
+        "children[].definedOn[].meta: resourceType": "the list example's typo (the get example "
+        "and the sandbox: meta:resourceType)",
+        "children[].definedOn[].meta: containerId": "the list example's typo (meta:containerId)",
+    },
+    "bulkGetAudiences": {
+        "results{}.ansibleUiEnabled": "an internal UI flag shown in this example only",
+        "results{}.state": "an internal flag shown in this example only",
+        "results{}.saveSegmentMembership": "shown in this example only, undocumented",
+        "results{}.sourceId": "a field of Audience Orchestration audiences, which the sandbox "
+        "does not make",
+        "results{}.linkedAudienceRef.aoWorkflowId": "the seed links a dataflow (flowId), the "
+        "example an Orchestration workflow",
+    },
+}
+#: Samples the sandbox answers otherwise on purpose: sample id -> (status, text the answer
+#: contains, why).
+DEVIATIONS: dict[str, tuple[int, str, str]] = {
+    "createSegmentDefinition:create, pql/json": (
+        400,
+        "unknown profile field `a`",
+        "the guide's pql/json tab compares made-up fields a and b; the sandbox checks every field "
+        "against the sandbox's XDM schema and names the unknown ones",
+    ),
 }
 #: Keys whose value is a map keyed by ids (or statuses, namespaces): compared value by value.
 MAPS = {
@@ -212,17 +278,22 @@ SEED_OVERRIDES: dict[tuple[str, str], dict[str, str]] = {
     ("updateAudience", "put, external"): {"4afe34ae-8c98-4513-8a1d-67ccaa54bc05": "external"},
     ("getAudience", "externally generated"): {"60ccea95-1435-4180-97a5-58af4aa285ab": "external"},
     ("retrieveExportJob", "segmentPerBatch"): {"100": "export_per_batch"},
+    ("createExportJob", ""): {"52c26d0d-45f2-47a2-ab30-ed06abc981ff": "evaluated_definition"},
 }
 #: Objects created before the request, so that a list has what its documented answer shows.
 PRESEED: dict[str, tuple[str, ...]] = {
     "listSegmentDefinitions": ("definition", "definition"),
-    "listAudiences": ("definition", "definition", "external"),
+    "listAudiences": ("platform_audience", "platform_audience", "external"),
+    "createSegmentJob": ("definition",),
     "listSegmentJobs": ("job",),
     "listExportJobs": ("export",),
     "listSchedules": ("schedule",),
     "listSearchCounts": ("search_entity",),
     "listFullTextIndexedObjects": ("search_entity",),
 }
+#: Operations on audiences: a documented definition id stands for an audience made through
+#: POST /audiences as the audience guide makes one (with ttlInDays and labels).
+AUDIENCE_OPS = {"getAudience", "patchAudience", "bulkGetAudiences", "deleteAudience"}
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "RESULT_READY"}
 
 
@@ -255,6 +326,22 @@ class World:
         }
         return str((await self.call("POST", "/segment/definitions", body))["id"])
 
+    async def platform_audience(self) -> str:
+        self.count += 1
+        body = {
+            "name": f"Docs audience seed {self.count}",
+            "type": "SegmentDefinition",
+            "expression": {
+                "type": "PQL",
+                "format": "pql/text",
+                "value": 'workAddress.country = "US"',
+            },
+            "schema": {"name": "_xdm.context.profile"},
+            "labels": ["core/C1"],
+            "ttlInDays": 60,
+        }
+        return str((await self.call("POST", "/audiences", body))["id"])
+
     async def external(self, namespace: str = "aam") -> str:
         self.count += 1
         body = {
@@ -264,6 +351,9 @@ class World:
             "type": "ExternalSegment",
             "originName": "CUSTOM_UPLOAD",
             "lifecycleState": "published",
+            "datasetId": "6254cf3c97f8e31b639fb14d",
+            "labels": ["core/C1"],
+            "linkedAudienceRef": {"flowId": "4685ea90-d2b6-11ec-9d64-0242ac120002"},
         }
         return str((await self.call("POST", "/audiences", body))["id"])
 
@@ -285,15 +375,19 @@ class World:
         await self.until_done(f"/segment/jobs/{jid}")
         return jid
 
-    async def export(self, per_batch: bool = False) -> str:
+    async def evaluated_definition(self) -> str:
         sid = await self.definition()
         await self.job([sid])
-        body = {
-            "fields": "identities.id,personalEmail.address",
-            "filter": {"segments": [{"segmentId": sid, "segmentNs": "ups"}]},
-            "destination": {"datasetId": "5b7c86968f7b6501e21ba9df", "segmentPerBatch": per_batch},
-            "schema": {"name": "_xdm.context.profile"},
-        }
+        return sid
+
+    async def export(self, per_batch: bool = False) -> str:
+        """An export job made with the guide's own request body, finished."""
+        documented = json.loads((HERE / "samples" / "createExportJob.json").read_text())
+        body = _replace(
+            documented["samples"][0]["request"]["body"],
+            {"52c26d0d-45f2-47a2-ab30-ed06abc981ff": await self.evaluated_definition()},
+        )
+        body["destination"]["segmentPerBatch"] = per_batch
         jid = str((await self.call("POST", "/export/jobs", body))["id"])
         await self.until_done(f"/export/jobs/{jid}")
         return jid
@@ -361,11 +455,18 @@ async def _seed(world: World, op: str, sample: Doc) -> dict[str, str]:
     for (o, fragment), extra in SEED_OVERRIDES.items():
         if o == op and fragment in sample["name"]:
             seeds.update(extra)
-    named = [*request["path"].split("/"), *_strings(request.get("body"))]
+    named = [
+        *request["path"].split("/"),
+        *request["query"].values(),
+        *_strings(request.get("body")),
+    ]
     ids: dict[str, str] = {}
     for doc_id in dict.fromkeys(named):
         if doc_id in seeds:
-            ids[doc_id] = await world.make(seeds[doc_id])
+            what = seeds[doc_id]
+            if op in AUDIENCE_OPS and what == "definition":
+                what = "platform_audience"
+            ids[doc_id] = await world.make(what)
     return ids
 
 
@@ -388,28 +489,28 @@ def _pick(documented: list[Any], item: Any) -> Any:
     return documented[0]
 
 
-def shape_problems(documented: Any, actual: Any, where: str, absent: dict[str, str]) -> list[str]:
-    """Where `actual` lacks a field of `documented` or has another JSON type."""
+def _depth(name: str) -> int:
+    """How many levels of maps keyed by id the value of field `name` has."""
+    return 2 if name in NESTED_MAPS else 1 if name in MAPS else 0
+
+
+def shape_problems(
+    documented: Any, actual: Any, where: str, absent: dict[str, str], maps: int = 0
+) -> list[str]:
+    """Where `actual` lacks a field of `documented` or has another JSON type. `maps`: how many
+    levels of `documented` are maps keyed by id (each actual value is compared with one of the
+    documented values)."""
     if documented is None or where in absent:
         return []
     if where.endswith(".code") and _kind(actual) in ("str", "number"):
         return []  # errors[].code: a number or a string (reference §2.3)
     if _kind(documented) != _kind(actual):
         return [f"{where or 'body'}: documented {_kind(documented)}, got {_kind(actual)}"]
-    key = where.rsplit(".", 1)[-1].removesuffix("[]").removesuffix("{}")
     problems: list[str] = []
-    if isinstance(documented, dict) and key in MAPS:
+    if isinstance(documented, dict) and maps:
         values = list(documented.values())
-        for item in actual.values():
-            if values:
-                inner = _pick(values, item)
-                if key in NESTED_MAPS:
-                    kinds = {_kind(v) for v in inner.values()}
-                    problems += [
-                        f"{where}{{}}: {v!r}" for v in item.values() if _kind(v) not in kinds
-                    ]
-                else:
-                    problems += shape_problems(inner, item, f"{where}{{}}", absent)
+        for item in actual.values() if values else ():
+            problems += shape_problems(_pick(values, item), item, f"{where}{{}}", absent, maps - 1)
     elif isinstance(documented, dict):
         for name, value in documented.items():
             path = f"{where}.{name}" if where else name
@@ -417,15 +518,15 @@ def shape_problems(documented: Any, actual: Any, where: str, absent: dict[str, s
                 if path not in absent and value is not None:
                     problems.append(f"{path}: missing")
                 continue
-            problems += shape_problems(value, actual[name], path, absent)
+            problems += shape_problems(value, actual[name], path, absent, _depth(name))
     elif isinstance(documented, list) and documented:
         if where in MAIN_LISTS and not actual:
             problems.append(f"{where}: documented items, got none")
+        item_maps = _depth(where.rsplit(".", 1)[-1])  # preview results: maps keyed by entity id
         for item in actual:
-            if key in MAPS:  # preview results: a list of maps keyed by entity id
-                problems += shape_problems(_pick(documented, item), item, f"{where}[]", absent)
-                continue
-            problems += shape_problems(_pick(documented, item), item, f"{where}[]", absent)
+            problems += shape_problems(
+                _pick(documented, item), item, f"{where}[]", absent, item_maps
+            )
     return problems
 
 
@@ -441,6 +542,7 @@ def _echo_problems(request_body: Any, documented: Any, actual: Any) -> list[str]
         f"{name}: sent {value!r}, got {actual.get(name)!r}"
         for name, value in request_body.items()
         if isinstance(value, str | int | bool)
+        and not name.endswith(("Time", "Epoch"))  # read-only, sent back as read
         and documented.get(name) == value
         and actual.get(name) != value
     ]
@@ -456,11 +558,15 @@ async def test_documented_sample(raw: httpx2.AsyncClient, op: str, sample: Doc) 
     response = await raw.request(
         request["method"],
         path,
-        params=request["query"],
+        params=_replace(request["query"], ids),
         headers=request.get("headers", {}),
         json=body if "body" in request else None,
     )
     documented = sample["response"]
+    deviation = DEVIATIONS.get(f"{op}:{sample['name']}")
+    if deviation is not None:
+        assert (response.status_code, deviation[1] in response.text) == (deviation[0], True)
+        return
     expected = STATUSES.get(op, {documented["status"]})
     assert response.status_code in expected, response.text
     answer = response.json() if response.content else None
@@ -489,3 +595,77 @@ def test_every_operation_has_a_sample() -> None:
         if isinstance(o, dict) and "operationId" in o
     }
     assert set(OPERATIONS) == ops
+
+
+GATEWAY = json.loads((HERE / "gateway_errors.json").read_text())
+BODY_SAMPLES = [
+    p
+    for p in SAMPLES
+    if p.values[1]["request"]["method"] in ("POST", "PUT", "PATCH")
+    and not p.values[1]["name"].startswith("error")
+]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in GATEWAY["samples"] if "Content-Type" not in c.get("header", {})],
+    ids=lambda c: c["name"],
+)
+async def test_documented_gateway_errors(raw: httpx2.AsyncClient, case: Doc) -> None:
+    request = raw.build_request("GET", "/segment/definitions")
+    if "omit_header" in case:
+        del request.headers[case["omit_header"]]
+    request.headers.update(case.get("header", {}))
+    response = await raw.send(request)
+    assert (response.status_code, response.json()) == (
+        case["response"]["status"],
+        case["response"]["body"],
+    )
+
+
+@pytest.mark.parametrize(("op", "sample"), BODY_SAMPLES)
+async def test_every_body_operation_requires_json(
+    raw: httpx2.AsyncClient, op: str, sample: Doc
+) -> None:
+    """The gateway's Content-Type check (help/landing/troubleshooting.md), on every operation
+    with a body: the documented body sent as text/plain is refused before anything happens."""
+    case = next(c for c in GATEWAY["samples"] if "Content-Type" in c.get("header", {}))
+    request = sample["request"]
+    response = await raw.request(
+        request["method"],
+        request["path"],
+        content=json.dumps(request["body"]),
+        headers=case["header"],
+    )
+    assert (response.status_code, response.json()) == (
+        case["response"]["status"],
+        case["response"]["body"],
+    )
+
+
+async def test_audience_pages_follow_the_documented_links(raw: httpx2.AsyncClient) -> None:
+    """`_page.next` is the next start as text and `_links.next.href` ("@/audiences?...") is the
+    next page, as the guide shows; the last page has `_links.next` {} and no `_page.next`."""
+    world = World(raw)
+    made = {await world.platform_audience() for _ in range(3)}
+    first = (await raw.get("/audiences", params={"limit": 2})).json()
+    assert first["_page"]["next"] == "2"
+    href = first["_links"]["next"]["href"]
+    assert href.startswith("@/audiences?")
+    second = (await raw.get(href.removeprefix("@"))).json()
+    seen = [a["id"] for a in first["children"] + second["children"]]
+    assert set(seen) == made and len(seen) == 3
+    assert second["_links"] == {"next": {}} and "next" not in second["_page"]
+
+
+async def test_export_job_pages_from_offset_zero(raw: httpx2.AsyncClient) -> None:
+    """`offset=0` is the first page; `link.next` carries the cursor of the next one."""
+    world = World(raw)
+    made = [await world.export() for _ in range(3)]
+    first = await raw.get("/export/jobs", params={"limit": 2, "offset": "0"})
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [r["id"] for r in page["records"]] == [int(i) for i in made[::-1][:2]]
+    second = (await raw.get(page["link"]["next"])).json()
+    assert [r["id"] for r in second["records"]] == [int(made[0])]
+    assert second["link"] == {"next": ""}

@@ -154,7 +154,7 @@ async def test_authorization_code_flow_for_alice(http: httpx2.AsyncClient) -> No
         headers=gateway(token),
         json={**definition("alice's audience"), "type": "SegmentDefinition"},
     )
-    assert created.status_code == 201, created.text
+    assert created.status_code == 200, created.text
     assert created.json()["createdBy"] == access["user_id"]
     refused = await http.get(DEFINITIONS, headers=gateway(token, "prod"))
     assert refused.status_code == 403

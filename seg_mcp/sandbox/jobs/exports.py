@@ -13,6 +13,17 @@ segment must have been evaluated (a segment job) unless `evaluationInfo.segmenta
 export to evaluate it first. Without segments: every profile (`emptyProfiles` adds the ids that
 only have events).
 
+What the sandbox cannot know, given a documented local meaning:
+* `identities` in `fields` (Adobe's computed list of a profile's identities): the profile's
+  `identityMap` as `[{id, namespace: {code}}]`; `identities.id` keeps the ids only.
+* `filter.fromIngestTimestamp` (profiles ingested after a time): a profile's ingestion time is
+  its record's last modification, `_repo.modifyDate`; profiles without one are kept.
+* `additionalFields.eventList`: an `eventList` column holding each profile's events (ordered by
+  time) with `_id`, `timestamp` and the event paths of `eventList.fields` (none known, as in
+  Adobe's own example `"string"`: the whole event); an event's ingestion time is its
+  `timestamp`, so `filter.fromIngestTimestamp` (inclusive) and `toIngestTimestamp` (exclusive)
+  select events by time.
+
 States: NEW → PROCESSING → SUCCEEDED | FAILED (Adobe's enum has no CANCELLED: a cancelled job is
 FAILED with a "cancelled" error). DELETE cancels a job in flight and deletes a finished one.
 """
@@ -38,9 +49,19 @@ from seg_mcp.sandbox.jobs.common import (
     transition,
 )
 from seg_mcp.sandbox.jobs.context import JobContext
-from seg_mcp.sandbox.jobs.projection import literal, projection
+from seg_mcp.sandbox.jobs.projection import (
+    event_list,
+    event_list_sql,
+    ingested_since,
+    literal,
+    profile_select,
+)
 from seg_mcp.sandbox.jobs.segmentation import evaluate_segment
-from seg_mcp.sandbox.models import PROFILE_SCHEMA_IDS, PROFILE_SCHEMA_NAME, ExportJobIn
+from seg_mcp.sandbox.models import (
+    PROFILE_SCHEMA_IDS,
+    PROFILE_SCHEMA_NAME,
+    ExportJobIn,
+)
 from seg_mcp.sandbox.settings import parse_clock
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
 
@@ -76,7 +97,12 @@ def _time(value: str | None, where: str) -> str | None:
 
 
 def _evaluated(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> set[str]:
-    done: set[str] = set()
+    """Segments a segment job has evaluated: those of a succeeded job, and those with members
+    (a finished job may have been deleted since)."""
+    rows = cur.execute(
+        f"SELECT DISTINCT segment_id FROM {info.table('segment_membership')}"
+    ).fetchall()
+    done: set[str] = {str(r[0]) for r in rows}
     for job in jobs.store.list(cur, info, segment_jobs.KIND):
         if job["status"] == segment_jobs.SUCCEEDED:
             done.update(s["segmentId"] for s in job["segments"])
@@ -94,14 +120,12 @@ def create_in(
             code=errors.VALIDATION,
         )
     flt = body.filter
-    if flt is not None and flt.fromIngestTimestamp is not None:
-        raise _unsupported(
-            "filter.fromIngestTimestamp (the local sandbox does not record ingestion times); "
-            "leave it out."
-        )
-    if body.additionalFields is not None and body.additionalFields.eventList is not None:
-        raise _unsupported("additionalFields.eventList (exporting ExperienceEvents); leave it out.")
-    select = projection(jobs.store.fields(info)[0], body.fields)
+    profile_root, event_root = jobs.store.fields(info)
+    select = profile_select(profile_root, body.fields)
+    events = body.additionalFields.eventList if body.additionalFields else None
+    span = events.filter if events else None
+    span_from = span.fromIngestTimestamp if span else None
+    span_to = span.toIngestTimestamp if span else None
     segmentation = bool((body.evaluationInfo or {}).get("segmentation"))
     segments: list[dict[str, Any]] = []
     queries: dict[str, Any] = {}
@@ -170,10 +194,23 @@ def create_in(
             "queries": queries if segmentation else {},
             "window": [start, end],
             "emptyProfiles": bool(flt and flt.emptyProfiles),
+            "ingestedFrom": ingested_since(
+                profile_root,
+                _time(flt.fromIngestTimestamp if flt else None, "filter.fromIngestTimestamp"),
+            ),
+            "events": events
+            and event_list(
+                event_root,
+                events.fields,
+                _time(span_from, "eventList.filter.fromIngestTimestamp"),
+                _time(span_to, "eventList.filter.toIngestTimestamp"),
+            ),
         },
     }
     if body.fields:
         doc["fields"] = body.fields
+    if body.additionalFields is not None:
+        doc["additionalFields"] = body.additionalFields.model_dump(exclude_none=True)
     jobs.store.put(cur, info, KIND, str(jid), doc)
     return doc
 
@@ -236,13 +273,16 @@ def write_batches(
         _, tmp = _paths(jobs, doc, batch_id)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         table = "job_export_" + uuid.uuid4().hex
+        where = f" WHERE {local['ingestedFrom']}" if local.get("ingestedFrom") else ""
         cur.execute(
             f'CREATE TEMP TABLE "{table}" AS SELECT DISTINCT s."_id" FROM '
             f"({_ids_sql(info, local, segments)}) AS s {join} {info.table('profiles')} AS p "
-            'ON p."_id" = s."_id"'
+            f'ON p."_id" = s."_id"{where}'
         )
         try:
-            columns = ", ".join(['s."_id" AS "_id"', *local["select"]])
+            events = local.get("events")
+            events = [event_list_sql(info.table("experience_events"), events)] if events else []
+            columns = ", ".join(['s."_id" AS "_id"', *local["select"], *events])
             cur.execute(
                 f'COPY (SELECT {columns} FROM "{table}" AS s LEFT JOIN '
                 f'{info.table("profiles")} AS p ON p."_id" = s."_id" ORDER BY s."_id") '
@@ -307,6 +347,7 @@ def _finish(
     metrics["aCPDatasetWriteTime"] = time_metric(started, end)
     metrics["totalExportedProfileCounter"] = counts[0]
     metrics["exportedProfileByNamespaceCounter"] = counts[1]
+    doc["computeGatewayJobId"]["pushJob"] = str(uuid.uuid4())  # the dataset write
     doc["status"] = SUCCEEDED
     doc["updateTime"] = end
     jobs.store.put(cur, info, KIND, jid, doc)

@@ -25,11 +25,11 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def projection(root: xdm.XdmField, fields: str | None) -> list[str]:
-    """SELECT expressions over profile alias `p` for `fields` (None: every field). 400 naming
-    a path the profile schema does not have."""
+def projection(root: xdm.XdmField, fields: str | None, alias: str = "p") -> list[str]:
+    """SELECT expressions over the row alias `alias` (a profile `p`, or an event) for `fields`
+    (None: every field). 400 naming a path the schema does not have."""
     if not fields or not fields.strip():
-        return ['p.* EXCLUDE ("_id")']
+        return [f'{alias}.* EXCLUDE ("_id")']
     tree: dict[str, Any] = {}
     for raw in fields.split(","):
         parts = [p.strip() for p in raw.strip().split(".")]
@@ -53,7 +53,7 @@ def projection(root: xdm.XdmField, fields: str | None) -> list[str]:
                 f"fields: {known}.",
                 code=errors.VALIDATION,
             )
-        out.append(f"{_expr(f, sub, f'p.{_q(name)}', name, 0)} AS {_q(name)}")
+        out.append(f"{_expr(f, sub, f'{alias}.{_q(name)}', name, 0)} AS {_q(name)}")
     return out
 
 
@@ -79,4 +79,90 @@ def _expr(f: xdm.XdmField, sub: dict[str, Any], ref: str, path: str, depth: int)
     raise bad_request(
         f"fields: {path} is a {f.type} field; it can only be exported whole.",
         code=errors.VALIDATION,
+    )
+
+
+# -- what Adobe computes and the sandbox derives (see jobs/exports.py) -------------------------
+
+#: Adobe's computed profile field listing a profile's identities.
+IDENTITIES = "identities"
+IDENTITY_PARTS = ("", "id", "namespace", "namespace.code")
+
+
+def profile_select(root: xdm.XdmField, fields: str | None) -> list[str]:
+    """SELECT expressions (profile alias `p`) of the columns `fields` asks for; `identities`,
+    unless the schema has such a field, is the profile's `identityMap` as
+    `[{id, namespace: {code}}]` (`identities.id`: the ids only)."""
+    paths = [f.strip() for f in (fields or "").split(",") if f.strip()]
+    computed = root.child(IDENTITIES) is None
+    ident = [f for f in paths if computed and f.split(".")[0] == IDENTITIES]
+    rest = [f for f in paths if f not in ident]
+    select = projection(root, ",".join(rest)) if rest or not ident else []
+    if ident:
+        parts: dict[str, str] = {}
+        for path in ident:
+            sub = path.partition(".")[2]
+            if sub not in IDENTITY_PARTS:
+                raise bad_request(
+                    f"fields: {path} is not a field of identities (id, namespace.code).",
+                    code=errors.VALIDATION,
+                )
+            if sub in ("", "id"):
+                parts["id"] = "'id': i.id"
+            if sub != "id":
+                parts["namespace"] = "'namespace': {'code': e.key}"
+        item = "{" + ", ".join(parts.values()) + "}"
+        select.append(
+            'flatten(list_transform(map_entries(p."identityMap"), lambda e: '
+            f'list_transform(e.value, lambda i: {item}))) AS "{IDENTITIES}"'
+        )
+    return select
+
+
+def ingested_since(root: xdm.XdmField, since: str | None) -> str | None:
+    """The profile condition of `filter.fromIngestTimestamp` at `since` (ISO time): a profile's
+    ingestion time is `_repo.modifyDate`; profiles without one are kept. None: no condition."""
+    repo = root.child("_repo")
+    if since is None or repo is None or repo.child("modifyDate") is None:
+        return None
+    return (
+        f'(p."_repo" IS NULL OR p."_repo".modifyDate IS NULL OR '
+        f'p."_repo".modifyDate >= TIMESTAMP {literal(since)})'
+    )
+
+
+def event_list(
+    root: xdm.XdmField, fields: str | None, start: str | None, end: str | None
+) -> dict[str, Any]:
+    """How to build an export's `eventList` column: the event columns (`_id`, `timestamp` and
+    the known paths of `fields`; the whole event when none is known) and the time window."""
+    known = [
+        f.strip()
+        for f in (fields or "").split(",")
+        if f.strip() and f.strip() not in ("_id", "timestamp") and _resolves(root, f.strip())
+    ]
+    columns = ['e."_id" AS "_id"', 'e."timestamp" AS "timestamp"']
+    columns += projection(root, ",".join(known), "e") if known else []
+    if not known:
+        columns = ['e.* EXCLUDE ("profile_id")']
+    return {"columns": columns, "from": start, "to": end}
+
+
+def _resolves(root: xdm.XdmField, path: str) -> bool:
+    node: xdm.XdmField | None = root
+    for part in path.split("."):
+        node = node.child(part) if node is not None else None
+    return node is not None
+
+
+def event_list_sql(events_table: str, events: dict[str, Any]) -> str:
+    """The `eventList` column (correlated on the exported profile `s`)."""
+    cond = ['e.profile_id = s."_id"']
+    if events["from"]:
+        cond.append(f'e."timestamp" >= TIMESTAMP {literal(events["from"])}')
+    if events["to"]:
+        cond.append(f'e."timestamp" < TIMESTAMP {literal(events["to"])}')
+    return (
+        f'(SELECT list(ev ORDER BY ev."timestamp") FROM (SELECT {", ".join(events["columns"])} '
+        f'FROM {events_table} AS e WHERE {" AND ".join(cond)}) AS ev) AS "eventList"'
     )

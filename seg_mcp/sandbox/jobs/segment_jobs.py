@@ -127,7 +127,7 @@ def create_in(
         "computeJobId": uuid.uuid4().int % 100_000,
         "computeGatewayJobId": str(uuid.uuid4()),
         "segments": [_segment_info(d) for d in docs],
-        "metrics": {"totalTime": time_metric(now), "profileSegmentationTime": {}},
+        "metrics": _initial_metrics(cur, info, docs, now),
         "requestId": rid,
         "schema": {"name": PROFILE_SCHEMA_NAME},
         "properties": properties or {},
@@ -142,6 +142,24 @@ def create_in(
     }
     jobs.store.put(cur, info, KIND, jid, doc)
     return doc
+
+
+def _initial_metrics(
+    cur: Cursor, info: SandboxInfo, docs: list[dict[str, Any]], now: int
+) -> dict[str, Any]:
+    """The metrics of a job not run yet, with every key Adobe's create example shows: the
+    profiles to segment are known, the counters are empty and no time has ended."""
+    total = total_profiles(cur, info)
+    merge_policy = docs[0]["mergePolicyId"] if docs else ""
+    return {
+        "totalTime": time_metric(now),
+        "profileSegmentationTime": {},
+        "totalProfiles": total,
+        "totalProfilesByMergePolicy": {merge_policy: total},
+        "segmentedProfileCounter": {},
+        "segmentedProfileByNamespaceCounter": {},
+        "segmentedProfileByStatusCounter": {},
+    }
 
 
 def _segment_info(d: dict[str, Any]) -> dict[str, Any]:
@@ -247,20 +265,18 @@ async def _work(jobs: JobContext, info: SandboxInfo, jid: str) -> None:
 
 
 def cancel_in(cur: Cursor, jobs: JobContext, info: SandboxInfo, jid: str) -> bool:
-    """Inside a write: mark job `jid` for cancelling (CANCELLED at once when it is not running).
-    False if there is no such job; 400 once it has finished."""
+    """Inside a write: Adobe's "cancel or delete". A job in flight is marked for cancelling
+    (CANCELLED at once when it is not running); a finished one is deleted (its memberships
+    stay). False if there is no such job."""
     doc = jobs.store.get(cur, info, KIND, jid)
     if doc is None:
         return False
     status = doc["status"]
     if status in (CANCELLING, CANCELLED):
         return True
-    if status in (SUCCEEDED, FAILED):
-        raise ups_error(
-            400,
-            f"Segment job {jid} has already finished ({status}); there is nothing to cancel.",
-            code=errors.NOT_CANCELLABLE,
-        )
+    if status in TERMINAL:
+        jobs.store.delete(cur, info, KIND, jid)
+        return True
     if jobs.runner.is_running(key(info, KIND, jid)) and status != NEW:
         doc["status"] = CANCELLING
     else:

@@ -1,7 +1,9 @@
 """`/audiences`: list, create, get, replace (PUT), patch (JSON Patch), delete, bulk-get.
 
 Platform audiences are the segment definitions (same documents); external audiences are stored
-beside them. Success codes follow the spec (201 for create/PUT/PATCH, 204 for delete).
+beside them. Create, PUT and PATCH answer 200 as Adobe's audience guide shows (the spec says 201;
+clients accept both), delete 204. Namespaces are kept as sent and compared case-insensitively
+(the guide sends `aam` where the field's description lists `AAM`).
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def _check_external_unique(cur: Cursor, ctx: Ctx, doc: dict[str, Any]) -> None:
     for other in ctx.store.list(cur, ctx.sandbox, defs.KIND):
         if (
             other["id"] != doc["id"]
-            and other.get("namespace") == doc["namespace"]
+            and str(other.get("namespace")).lower() == str(doc["namespace"]).lower()
             and other.get("audienceId") == doc["audienceId"]
         ):
             raise ups_error(
@@ -128,6 +130,9 @@ def _build(ctx: Ctx, body: AudienceIn, existing: dict[str, Any] | None) -> dict[
                 code=errors.VALIDATION,
             )
         external = was_external
+        same = str(existing.get("namespace", "")).lower() == (body.namespace or "").lower()
+        if body.namespace and same:
+            body = body.model_copy(update={"namespace": existing["namespace"]})
     else:
         external = body.external
     if external:
@@ -163,8 +168,7 @@ def _save(cur: Cursor, ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 async def create_audience(ctx: Ctx) -> Response:
     body = parse_model(AudienceIn, ctx.body, what="audience")
     doc = _build(ctx, body, None)
-    shaped = await ctx.write(_save, ctx, doc)
-    return json_response(shaped, status=201)
+    return json_response(await ctx.write(_save, ctx, doc))
 
 
 @endpoint()
@@ -192,7 +196,7 @@ def _replace(cur: Cursor, ctx: Ctx, oid: str, body: AudienceIn) -> dict[str, Any
 async def update_audience(ctx: Ctx) -> Response:
     oid = ctx.path("AUDIENCE_ID")
     body = parse_model(AudienceIn, ctx.body, what="audience")
-    return json_response(await ctx.write(_replace, ctx, oid, body), status=201)
+    return json_response(await ctx.write(_replace, ctx, oid, body))
 
 
 def _patched_body(existing: dict[str, Any], ops: list[PatchOp]) -> AudienceIn:
@@ -228,7 +232,7 @@ def _patch(cur: Cursor, ctx: Ctx, oid: str, ops: list[PatchOp]) -> dict[str, Any
 async def patch_audience(ctx: Ctx) -> Response:
     oid = ctx.path("AUDIENCE_ID")
     ops = patch_ops(ctx, PatchOp, PATCH_USAGE)
-    return json_response(await ctx.write(_patch, ctx, oid, ops), status=201)
+    return json_response(await ctx.write(_patch, ctx, oid, ops))
 
 
 def _delete(cur: Cursor, ctx: Ctx, oid: str) -> None:

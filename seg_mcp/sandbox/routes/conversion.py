@@ -2,7 +2,8 @@
 
 The answer is the request's definition with the expression in the other format, plus the
 caller's organization and sandbox (nothing is stored). The spec declares `*/*` as the request
-content type, so any JSON-parsable body is read whatever its Content-Type says.
+content type, but the guide sends `application/json` and the gateway refuses a body operation
+without it, so Content-Type is checked here as on every other body operation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from seg_mcp.sandbox.http import Ctx, endpoint, json_response, parse_model
 from seg_mcp.sandbox.models import ConversionIn
 
 
-@endpoint(body="any")
+@endpoint(body="json")
 async def convert(ctx: Ctx) -> Response:
     body = parse_model(ConversionIn, ctx.body, what="conversion request")
     schema = defs.check_schema(body.schema_)

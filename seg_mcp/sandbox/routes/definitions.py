@@ -46,6 +46,14 @@ def _definitions(cur: Cursor, ctx: Ctx) -> list[dict[str, Any]]:
     return [d for d in docs if d.get("type") == "SegmentDefinition"]
 
 
+def _listed(doc: dict[str, Any]) -> dict[str, Any]:
+    """A definition as the list shows it: with `baselineTime` (epoch seconds), which the guide
+    shows on listed definitions only and does not explain; locally, the last update."""
+    shown = defs.as_definition(doc)
+    shown["baselineTime"] = shown["updateEpoch"]
+    return shown
+
+
 @endpoint()
 async def list_definitions(ctx: Ctx) -> Response:
     limit = int_param(ctx, "limit", 100, low=1, high=1000)
@@ -66,7 +74,7 @@ async def list_definitions(ctx: Ctx) -> Response:
         link["next"] = f"{BASE}?start={start + limit}&limit={limit}&sort={field}:{direction}"
     return json_response(
         {
-            "segments": [defs.as_definition(d) for d in chosen],
+            "segments": [_listed(d) for d in chosen],
             "page": {
                 "totalCount": len(docs),
                 "totalPages": math.ceil(len(docs) / limit),

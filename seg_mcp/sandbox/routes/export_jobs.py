@@ -1,4 +1,8 @@
-"""`/export/jobs`: create (members to Parquet), list (offset cursor), get, cancel/delete."""
+"""`/export/jobs`: create (members to Parquet), list (offset cursor), get, cancel/delete.
+
+The list's `offset` is the cursor of `link.next` (`"<creationTimeMs>_<id>"`, the spec's form);
+`0` or nothing is the first page (the guide calls it "the offset of the pages").
+"""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ async def list_export_jobs(ctx: Ctx) -> Response:
         )
     offset = ctx.query("offset") or ""
     after: tuple[int, int] | None = None
-    if offset:
+    if offset not in ("", "0"):  # 0: the first page, as an offset counted in records
         match = CURSOR.match(offset)
         if match is None:
             raise bad_request(

@@ -33,7 +33,7 @@ async def list_schedules(ctx: Ctx) -> Response:
     def next_href(start: int) -> str:
         return f"{BASE}?start={start}&limit={win.limit}"
 
-    return json_response(children_page(chosen, len(docs), win, next_href, next_as_text=True))
+    return json_response(children_page(chosen, len(docs), win, next_href))
 
 
 @endpoint(body="json")

@@ -172,7 +172,8 @@ async def test_bad_export_requests(raw: httpx2.AsyncClient, aep: AEPClient) -> N
         (body(fields="loyalty.tier.code"), "exported whole"),
         (body(filter=segments("no-such-definition")), "no-such-definition"),
         (body(filter=segments(never.id or "")), "has not been evaluated"),
-        (body(filter={"fromIngestTimestamp": "2026-01-01T00:00:00Z"}), "not supported yet"),
+        (body(filter={"fromIngestTimestamp": "yesterday"}), "fromIngestTimestamp"),
+        (body(fields="identities.code"), "identities.code"),
         ({**body(), "destination": {"datasetId": "../escape"}}, "datasetId"),
         (body(colour="red"), "colour"),
     ]

@@ -181,9 +181,10 @@ async def test_cancel_a_new_job_and_a_finished_one(aep: AEPClient, sandbox_app: 
     assert (await aep.retrieve_segment_job(queued["id"])).status == "CANCELLED"
 
     done = await run_job(aep, d.id or "")
-    with pytest.raises(BadRequestError) as info_:
-        await aep.delete_segment_job(done.id or "")
-    assert "already finished (SUCCEEDED)" in str(info_.value)
+    await aep.delete_segment_job(done.id or "")  # Adobe's "cancel or delete": deleted
+    with pytest.raises(NotFoundError):
+        await aep.retrieve_segment_job(done.id or "")
+    assert membership(sandbox_app, d.id or "")  # its memberships stay
     with pytest.raises(NotFoundError):
         await aep.delete_segment_job("no-such-job")
 
