@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from seg_mcp.aep import AEPClient
-from seg_mcp.aep.errors import BadRequestError, NotFoundError, RateLimitError
+from seg_mcp.aep.errors import NotFoundError, RateLimitError
 from seg_mcp.aep.models.common import SchemaRef
 from seg_mcp.aep.models.segment_jobs import AllSegmentsJobRequest, SegmentJob, SegmentJobRequest
 from seg_mcp.sandbox import SandboxSettings
