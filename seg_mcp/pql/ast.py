@@ -107,8 +107,8 @@ operators and which argument of a per-element method is an implicit lambda):
 * ``if(test, then, else)``; ``date(y, m, d)``; ``inSegment("segment id")``; ``currentMonth()``,
   ``currentYear()``, ``currentDayOfMonth()``; ``mapEntry(k, v)``.
 * string methods ``startsWith doesNotStartWith endsWith doesNotEndWith contains doesNotContain
-  equals notEqualTo`` (``(text[, caseSensitive])``), ``matches(regex)``,
-  ``regexGroup(regex, group)``;
+  equals notEqualTo`` (``(text[, caseSensitive])``; ``equals``/``notEqualTo`` take one text or
+  more), ``matches(regex)``, ``regexGroup(regex, group)``;
   array methods ``intersects intersection subsetOf supersetOf includes distinct head`` and the
   per-element ones ``filter map exists count sum average min max topN bottomN groupBy`` whose
   first argument after the receiver is an implicit :class:`Lambda` (``count()`` may have none; a

@@ -22,7 +22,7 @@ if t.TYPE_CHECKING:
     from seg_mcp.pql.sql.compiler import Compiler, Scope
     from seg_mcp.pql.sql.values import Relation, SqlValue
 
-__all__ = ["FunctionDef", "SqlRule", "TypeRule", "WordsRule"]
+__all__ = ["MANY", "FunctionDef", "SqlRule", "TypeRule", "WordsRule"]
 
 TypeRule = Callable[["Inference", a.FnApply], PType]
 """Types the arguments (reporting what does not fit) and returns the result type."""
@@ -40,7 +40,8 @@ class FunctionDef:
       syntax and no arity check. ``receiver`` is the kind a method is called on (``None`` for a
       function); ``params`` are the argument kinds after the receiver, the last ``optional`` of
       them may be left out; ``returns`` is the result kind (``"same"``: the receiver's type,
-      ``"item"``: the receiver's item type).
+      ``"item"``: the receiver's item type). ``variadic``: the first parameter may be repeated
+      (``s.equals("VT", "VA", "WA"[, caseSensitive])``).
     * ``element`` is the index in ``FnApply.args`` of the argument evaluated per element of the
       receiver (an implicit lambda: ``xEvent.sum(commerce.order.priceTotal)``).
     * ``types`` is the typing rule, ``sql`` the compilation (``None``: not supported yet).
@@ -63,6 +64,7 @@ class FunctionDef:
     receiver: Kind | None = None
     params: tuple[Kind, ...] = ()
     optional: int = 0
+    variadic: bool = False
     returns: Kind | t.Literal["same", "item"] = "any"
     element: int | None = None
     phrase: str = ""
@@ -89,4 +91,8 @@ class FunctionDef:
 
     @property
     def max_args(self) -> int:
-        return len(self.params)
+        return MANY if self.variadic else len(self.params)
+
+
+MANY = 10_000
+"""``max_args`` of a variadic function: as many arguments as anyone writes."""

@@ -11,7 +11,7 @@ from seg_mcp.pql import ast as a
 from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.conditions import expect_condition
 from seg_mcp.pql.diagnostics import Diagnostic, DiagnosticCode
-from seg_mcp.pql.fndef import FunctionDef
+from seg_mcp.pql.fndef import MANY, FunctionDef
 from seg_mcp.pql.functions import DEFINITIONS
 from seg_mcp.pql.ptypes import (
     ANY,
@@ -384,6 +384,8 @@ def _count(low: int, high: int) -> str:
 
     if low == high:
         return n(low)
+    if high >= MANY:
+        return f"at least {n(low)}"
     return f"{low} or {n(high)}" if high == low + 1 else f"{low} to {n(high)}"
 
 

@@ -611,7 +611,6 @@ def test_section12_examples_have_no_errors_but_the_known_ones() -> None:
         "$1.homeAddress.stateProvince = $1.homeAddress.stateProvince": [("warning", "structure")],
         "chain(xEvent, timestamp, [X: WHAT(var1._experience.analytics.endUser.firstWeb."
         'webPageDetails.isHomePage = "true")])': [("error", "unknown-field")],
-        'not(State.equals("VT", "VA", "WA", "WV", "WI", "WY" ))': [("error", "arity")],
     }
 
 

@@ -20,6 +20,7 @@ from seg_mcp.pql.sql.values import Compiled, SqlValue, call, pred
 from seg_mcp.pql.typerules import LIKE_HINT, STRING_METHOD_HINT, arg_types
 
 if t.TYPE_CHECKING:
+    from seg_mcp.pql.explain import Words
     from seg_mcp.pql.infer import Inference
     from seg_mcp.pql.sql.compiler import Compiler, Scope
 
@@ -41,6 +42,17 @@ def _string_method_type(inf: Inference, node: a.FnApply) -> PType:
     return STRING if node.name == "regexGroup" else BOOLEAN
 
 
+def _equals_type(inf: Inference, node: a.FnApply) -> PType:
+    """``s.equals("VT", "VA", ...[, caseSensitive])``: one or more texts, then maybe the flag."""
+    types = arg_types(inf, node)
+    if types:
+        inf.expect(types[0], STRINGS, node.args[0], node.name, hint=STRING_METHOD_HINT)
+    texts, _sensitive = _texts_and_case(node)
+    for index in range(1, 1 + len(texts)):
+        inf.expect(types[index], STRINGS, node.args[index], f"{node.name}'s argument")
+    return BOOLEAN
+
+
 def _pattern_type(inf: Inference, node: a.FnApply) -> PType:
     types = arg_types(inf, node)
     if types:
@@ -53,17 +65,59 @@ def _pattern_type(inf: Inference, node: a.FnApply) -> PType:
 
 # -- the string tests ----------------------------------------------------------------------------
 
-_STRING_TESTS: dict[str, tuple[str, bool, str]] = {
+_STRING_TESTS: dict[str, tuple[str, bool, str]] = {  # equals and notEqualTo: below
     "startsWith": ("starts_with", False, "starts with"),
     "doesNotStartWith": ("starts_with", True, "does not start with"),
     "endsWith": ("suffix", False, "ends with"),
     "doesNotEndWith": ("suffix", True, "does not end with"),
     "contains": ("contains", False, "contains"),
     "doesNotContain": ("contains", True, "does not contain"),
-    "equals": ("=", False, "is"),
-    "notEqualTo": ("=", True, "is not"),
 }
 """name -> (DuckDB function, negated, phrase)."""
+
+
+def _texts_and_case(node: a.FnApply) -> tuple[tuple[a.Node, ...], bool]:
+    """The texts ``equals``/``notEqualTo`` compare with, and whether case matters: a last
+    ``true``/``false`` after at least one text is the ``caseSensitive`` flag (Adobe's audience
+    validation guide writes ``State.equals("VT", "VA", "WA", "WV", "WI", "WY")``)."""
+    rest = node.args[1:]
+    if len(rest) >= 2:
+        flag = rest[-1]
+        if isinstance(flag, a.Literal) and flag.literal_type == "Boolean":
+            return rest[:-1], bool(flag.value)
+    return rest, True
+
+
+def _equals_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
+    """Equal to any of the texts (``equals``), or defined and equal to none (``notEqualTo``)."""
+    texts, sensitive = _texts_and_case(node)
+    if not texts:
+        raise cannot(f"{node.name} needs a text to compare with", node)
+    receiver = elements_if_list(compiler, compiler.value(node.args[0], scope), node.args[0])
+    wanted = [compiler.text(compiler.val(text, scope), text).sql for text in texts]
+
+    def build(values: list[SqlValue]) -> SqlValue:
+        text = compiler.text(values[0], node.args[0]).sql
+        if not sensitive:
+            text = call("lower", text)
+        tests = [exp.EQ(this=text, expression=w if sensitive else call("lower", w)) for w in wanted]
+        test: exp.Expr = tests[0]
+        for more in tests[1:]:
+            test = exp.Or(this=test, expression=more)
+        return pred(exp.Not(this=exp.Paren(this=test)) if node.name == "notEqualTo" else test)
+
+    return lift(compiler, [receiver], build)
+
+
+def _equals_words(words: Words, node: a.FnApply) -> str:
+    texts, sensitive = _texts_and_case(node)
+    listed = ", ".join(words.value(text) for text in texts)
+    negated = node.name == "notEqualTo"
+    if len(texts) == 1:
+        worded = f"{'is not' if negated else 'is'} {listed}"
+    else:
+        worded = f"{'is none of' if negated else 'is one of'} {listed}"
+    return worded if sensitive else f"{worded} (ignoring case)"
 
 
 def _case_sensitive(node: a.FnApply) -> bool:
@@ -89,10 +143,7 @@ def _string_test_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compi
         wanted = other.sql
         if not sensitive:
             text, wanted = call("lower", text), call("lower", wanted)
-        if function == "=":
-            test: exp.Expr = exp.EQ(this=text, expression=wanted)
-        else:
-            test = call(function, text, wanted)
+        test = call(function, text, wanted)
         return pred(exp.Not(this=exp.Paren(this=test)) if negated else test)
 
     return lift(compiler, [receiver], build)
@@ -171,6 +222,22 @@ DEFS: tuple[FunctionDef, ...] = (
             sql=_string_test_sql,
         )
         for name, (_function, _negated, phrase) in _STRING_TESTS.items()
+    ),
+    *(
+        FunctionDef(
+            name=name,
+            usage=f's.{name}("text", ...[, caseSensitive])',
+            receiver="string",
+            params=("string", "boolean"),
+            optional=1,
+            variadic=True,
+            returns="boolean",
+            phrase=phrase,
+            types=_equals_type,
+            sql=_equals_sql,
+            predicate_words=_equals_words,
+        )
+        for name, phrase in (("equals", "is"), ("notEqualTo", "is not"))
     ),
     FunctionDef(
         name="matches",
