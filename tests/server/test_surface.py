@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+import bpe_openai
 import pytest
 from mcp import Client
 from spec_contract import operation_ids
@@ -16,11 +17,13 @@ from spec_contract import operation_ids
 from seg_mcp.aep import REGISTRY
 from seg_mcp.config import local_config
 from seg_mcp.server import ALL_TOOLS, UnknownNameError, build_server, select
-from seg_mcp.server.output import Output, Page, Text, fit
+from seg_mcp.server.output import Output, Page, Text, compact_schema, fit
+from seg_mcp.server.toolkit import ToolSpec
 from seg_mcp.server.tools import MODULES, _jobs
 
 SNAPS = Path(__file__).parent / "__toolsnaps__"
-BUDGET = 24_000
+#: cl100k tokens of tools/list with every toolset (issue 16: at most 5,000).
+BUDGET = 5_000
 HINTS = ("read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint")
 
 
@@ -52,11 +55,13 @@ async def test_toolsnaps(tmp_path: Path):
     UPDATE_TOOLSNAPS=1 rewrites them."""
     update = os.environ.get("UPDATE_TOOLSNAPS") == "1"
     drift = []
+    results = {s.name: result_schema(s) for s in ALL_TOOLS}
     for tool in await listed(tmp_path):
+        assert tool.output_schema == {"type": "object"}, tool.name
         snap = {
             "name": tool.name,
             "inputSchema": tool.input_schema,
-            "outputSchema": tool.output_schema,
+            "outputSchema": results[tool.name],
             **({"_meta": tool.meta} if tool.meta else {}),
         }
         path = SNAPS / f"{tool.name}.json"
@@ -71,15 +76,22 @@ async def test_toolsnaps(tmp_path: Path):
     assert names == {s.name for s in ALL_TOOLS}
 
 
+def result_schema(spec: ToolSpec) -> dict[str, object]:
+    """The full schema of a tool's structured result (published as `{"type": "object"}`)."""
+    model = inspect.signature(spec.handler, eval_str=True).return_annotation
+    return compact_schema(model.model_json_schema(mode="serialization"))
+
+
 async def test_tools_list_budget(tmp_path: Path):
+    """The whole tools/list with every toolset, in cl100k tokens (exact: bpe-openai ships the
+    cl100k_base ranks; tiktoken would download them)."""
     tools = await listed(tmp_path, toolsets=["all"])
-    size = len(
-        json.dumps(
-            {"tools": [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]}
-        )
+    text = json.dumps(
+        {"tools": [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]}
     )
     assert [t.name for t in tools] == [s.name for s in ALL_TOOLS]
-    assert size < BUDGET, f"tools/list is {size} characters (budget {BUDGET})"
+    tokens = len(bpe_openai.get_encoding("cl100k_base").encode(text))
+    assert tokens <= BUDGET, f"tools/list is {tokens} cl100k tokens (budget {BUDGET})"
 
 
 def test_every_operation_is_reachable():
