@@ -78,7 +78,8 @@ class SandboxService:
                 store.db.close()
                 raise
             self._store = store
-            self._jobs = JobContext(store, self.settings, self.runner, self.pace)
+            watched = self._pace is not None or self.settings.job_step_seconds > 0
+            self._jobs = JobContext(store, self.settings, self.runner, self.pace, watched)
             self._generate_defaults()
 
     def _generate_defaults(self) -> None:

@@ -88,6 +88,7 @@ class Store:
         self._sandboxes: dict[tuple[str, str], SandboxInfo] = {}
         self._fields: dict[tuple[str, str], tuple[xdm.XdmField, xdm.XdmField]] = {}
         self._lock = threading.Lock()
+        self._data_versions: dict[str, str] = {}
         self.signing_key = b""
 
     # -- bootstrap ----------------------------------------------------------------------------
@@ -235,7 +236,19 @@ class Store:
         )
 
     def mark_data(self, cur: Cursor, info: SandboxInfo) -> SandboxInfo:
+        """Record that the sandbox's data changed (every generate and load calls it, inside its
+        write): sets `has_data` and a new `data_version`."""
+        with self._lock:
+            self._data_versions[info.schema] = uuid.uuid4().hex
         return self._update_sandbox(cur, info, has_data=True)
+
+    def data_version(self, info: SandboxInfo) -> str:
+        """A token that changes whenever the sandbox's data may have changed (`mark_data`), and
+        differs between two stores: the key of facts derived from the data (jobs/profile_facts).
+        Read under the write lock, it matches the committed data (writes hold that lock from
+        their first change to their commit)."""
+        with self._lock:
+            return self._data_versions.setdefault(info.schema, uuid.uuid4().hex)
 
     def next_export_id(self, cur: Cursor) -> int:
         row = cur.execute(f"SELECT nextval('{SERVICE_SCHEMA}.export_job_ids')").fetchone()

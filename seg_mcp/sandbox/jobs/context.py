@@ -25,3 +25,6 @@ class JobContext:
     runner: JobRunner
     #: Wait between two progress steps of a job (settings.job_step_seconds, or a test's stepper).
     pace: Pace
+    #: Whether a job's intermediate steps can be seen (there is a wait between them); when not,
+    #: a job stores its result without them.
+    watched: bool = True

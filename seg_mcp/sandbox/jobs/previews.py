@@ -20,20 +20,25 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from seg_mcp.sandbox.db import Cursor
+from seg_mcp.sandbox.jobs import profile_facts
 from seg_mcp.sandbox.jobs.common import (
     LOCAL,
     guarded,
     key,
     members_table,
     query_of,
-    total_profiles,
     transition,
 )
 from seg_mcp.sandbox.jobs.context import JobContext
+from seg_mcp.sandbox.jobs.profile_facts import (
+    BUCKETS,
+    ProfileFacts,
+    bucket_sql,
+    member_namespaces,
+)
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
 
 KIND: Final = "preview"
-BUCKETS = 1000
 #: Adobe's identity namespace ids for the standard namespaces (others are shown by code).
 NAMESPACE_IDS = {"ECID": "4", "Email": "6", "Phone": "7"}
 NEW, RUNNING, READY, FAILED = "NEW", "RUNNING", "RESULT_READY", "FAILED"
@@ -115,40 +120,25 @@ def sample_buckets(total: int, threshold: int) -> int:
     return max(1, math.ceil(fraction * BUCKETS))
 
 
-def evaluate(cur: Cursor, jobs: JobContext, info: SandboxInfo, local: dict[str, Any]) -> Any:
+def evaluate(
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, local: dict[str, Any], facts: ProfileFacts
+) -> Any:
     query = query_of(local)
-    total = total_profiles(cur, info)
+    total = facts.total
     cutoff = sample_buckets(total, jobs.settings.sample_threshold)
-    where = f'hash(q."_id") % {BUCKETS} < {cutoff}' if cutoff < BUCKETS else ""
-    profiles = info.table("profiles")
+    where = f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
     with members_table(cur, info, query, now=jobs.store.now(info), where=where) as m:
-        totals = cur.execute(
-            f'SELECT hash("_id") % {BUCKETS} AS b, count(*) FROM {profiles} '
-            f"WHERE b < {cutoff} GROUP BY b"
-        ).fetchall()
-        matched = dict(
-            cur.execute(
-                f'SELECT hash("_id") % {BUCKETS} AS b, count(*) FROM {m} GROUP BY b'
-            ).fetchall()
-        )
-        # identityMap is read in a join of its own: carried through the query's semi-join it
-        # costs more the more profiles qualify (+100 ms for 23k at 1M profiles)
-        ns_rows = cur.execute(
-            f'SELECT b, ns, count(*) FROM (SELECT hash(p."_id") % {BUCKETS} AS b, '
-            f'unnest(map_keys(p."identityMap")) AS ns FROM {profiles} AS p '
-            f'JOIN {m} AS m ON m."_id" = p."_id") GROUP BY b, ns'
-        ).fetchall()
+        rows = cur.execute(f"SELECT {bucket_sql()} AS b, count(*) FROM {m} GROUP BY b")
+        matched = {int(b): int(n) for b, n in rows.fetchall()}
+        namespaces = member_namespaces(cur, info, facts, m, matched)
         ids = cur.execute(
             f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
             [jobs.settings.preview_max_results],
         ).fetchall()
-    namespaces: dict[int, dict[str, int]] = {}
-    for b, ns, count in ns_rows:
-        namespaces.setdefault(int(b), {})[str(ns)] = int(count)
     return Evaluation(
         total=total,
         cutoff=cutoff,
-        rows={int(b): (int(n), int(matched.get(b, 0))) for b, n in totals},
+        rows={b: (n, matched.get(b, 0)) for b, n in facts.sizes.items() if b < cutoff},
         namespaces=namespaces,
         members=[str(r[0]) for r in ids],
     )
@@ -228,10 +218,11 @@ async def run(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
 
 
 async def _work(jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, Any]) -> None:
-    ev = await jobs.store.db.aread(evaluate, jobs, info, local)
+    facts = await profile_facts.current(jobs.store, info)
+    ev = await jobs.store.db.aread(evaluate, jobs, info, local, facts)
     steps = jobs.settings.job_steps
     to_read = sum(n for n, _ in ev.rows.values())
-    for step in range(steps + 1):
+    for step in range(steps + 1) if jobs.watched else (steps,):  # unwatched: the result only
         fields = _estimate_fields(ev.upto(math.ceil(ev.cutoff * step / steps)), ev.total, to_read)
         if step == steps:
             await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev)
