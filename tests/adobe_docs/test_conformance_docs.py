@@ -669,3 +669,71 @@ async def test_export_job_pages_from_offset_zero(raw: httpx2.AsyncClient) -> Non
     second = (await raw.get(page["link"]["next"])).json()
     assert [r["id"] for r in second["records"]] == [int(made[0])]
     assert second["link"] == {"next": ""}
+
+
+# -- the other form of each choice (CHOICES) ---------------------------------------------------
+
+
+async def test_search_takes_schema_name_and_schema_class(raw: httpx2.AsyncClient) -> None:
+    made = await World(raw).search_entity()
+    headers = {"x-ups-search-version": "1.0"}
+    answers = [
+        (
+            await raw.get(
+                "/search/entities",
+                params={name: "_xdm.context.segmentdefinition", "namespace": "AAMSegments"},
+                headers=headers,
+            )
+        ).json()
+        for name in ("schema.name", "schemaClass")
+    ]
+    assert answers[0] == answers[1]
+    assert [e["id"] for e in answers[0]["entities"]] == [made]
+
+
+async def test_schedule_without_cron_gets_a_daily_one(raw: httpx2.AsyncClient) -> None:
+    body = {"name": "no cron", "type": "batch_segmentation", "properties": {"segments": ["*"]}}
+    response = await raw.post("/config/schedules", json=body)
+    assert response.status_code == 200, response.text
+    cron = response.json()["schedule"]
+    assert isinstance(cron, str) and len(cron.split()) in (6, 7)
+
+
+async def test_external_audience_type_and_namespace_case(raw: httpx2.AsyncClient) -> None:
+    body = {
+        "audienceId": "case-test",
+        "name": "Case test",
+        "namespace": "aam",
+        "type": "ExternalAudience",
+    }
+    created = await raw.post("/audiences", json=body)
+    assert created.status_code == 200, created.text
+    assert (created.json()["type"], created.json()["namespace"]) == ("ExternalAudience", "aam")
+    again = await raw.post("/audiences", json={**body, "name": "Case test 2", "namespace": "AAM"})
+    assert again.status_code == 422, again.text  # the same audienceId in the same namespace
+    put = await raw.put(
+        f"/audiences/{created.json()['id']}", json={**body, "namespace": "AAM", "name": "Renamed"}
+    )
+    assert put.status_code == 200, put.text
+    assert (put.json()["namespace"], put.json()["name"]) == ("aam", "Renamed")
+
+
+async def test_bulk_get_counts_1_to_100(raw: httpx2.AsyncClient) -> None:
+    for path in ("/segment/definitions/bulk-get", "/audiences/bulk-get", "/segment/jobs/bulk-get"):
+        too_many = {"ids": [{"id": f"id-{i}"} for i in range(101)]}
+        for body in ({"ids": []}, too_many):
+            response = await raw.post(path, json=body)
+            assert response.status_code == 400, (path, response.text)
+            assert response.json()["type"].endswith("UPAPI-113015-400")
+
+
+async def test_segment_job_status_at_creation_and_cancel(raw: httpx2.AsyncClient) -> None:
+    world = World(raw)
+    sid = await world.definition()
+    created = (await raw.post("/segment/jobs", json=[{"segmentId": sid}])).json()
+    assert created["status"] in SEGMENT_JOB_STATUSES
+    cancelled = await raw.delete(f"/segment/jobs/{created['id']}")
+    assert (cancelled.status_code, cancelled.content) == (204, b"")
+    after = await raw.get(f"/segment/jobs/{created['id']}")
+    # cancelled, or (had it finished first) deleted
+    assert after.status_code == 404 or after.json()["status"] in ("CANCELLING", "CANCELLED")
