@@ -185,6 +185,9 @@ EVENT_CASES = [
     ('xEvent.eventType.head() = "commerce.productListAdds"', "125"),
     ('xEvent[eventType = "commerce.purchases"].head().commerce.order.priceTotal = 40', "2"),
     ('xEvent[eventType = "commerce.purchases"].head().commerce.order.priceTotal = 60', ""),
+    # a field of head() is read inside its subquery (only that field's columns): rows, lists
+    ('xEvent.head().eventType = "commerce.productListAdds"', "125"),
+    ('xEvent[eventType = "commerce.purchases"].head().productListItems.count() > 0', "12"),
     ("xEvent.timestamp.getDayOfMonth() = 31", "4"),
 ]
 
@@ -228,6 +231,7 @@ RANKING_CASES = [
     ('xEvent.productListItems.topN(priceTotal, 1).head().SKU = "PS"', "1"),
     ('xEvent.productListItems.bottomN(priceTotal, 1).head().SKU = "LR"', "1"),
     ('xEvent.productListItems.head().SKU = "AI"', "2"),  # the items of the earliest event
+    ('xEvent.topN(commerce.order.priceTotal, 1).head().productListItems.SKU.includes("PS")', "1"),
 ]
 
 
