@@ -142,6 +142,9 @@ ACCEPTED = [
     'chain(xEvent, timestamp, [A: WHAT(eventType = "purchase")])',
     'inSegment("abc") and not (homeAddress.countryCode = "US")',
     "(P) => P.loyalty.points > 10",
+    "loyalty.points.isNotNull() and not homeAddress.countryCode.isNull()",
+    "xEvent[commerce.order.priceTotal.isNotNull()]",
+    "favoriteColors.isNotNull()",
 ]
 
 

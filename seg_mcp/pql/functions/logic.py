@@ -38,9 +38,14 @@ __all__ = ["DEFS"]
 
 
 def _logical_type(inf: Inference, node: a.FnApply) -> PType:
-    need = f"`{node.name}` {'negates a condition' if node.name == 'not' else 'joins conditions'}"
-    for arg, value in zip(node.args, arg_types(inf, node), strict=True):
-        expect_condition(inf, arg, value, f"{need} (true or false)")
+    """``and``/``or``/``not`` join conditions; ``isNull``/``isNotNull`` take any value."""
+    types = arg_types(inf, node)
+    if node.name in ("and", "or", "not"):
+        need = (
+            f"`{node.name}` {'negates a condition' if node.name == 'not' else 'joins conditions'}"
+        )
+        for arg, value in zip(node.args, types, strict=True):
+            expect_condition(inf, arg, value, f"{need} (true or false)")
     return BOOLEAN
 
 
