@@ -68,7 +68,9 @@ async def check_pql(
     sandbox: Sandbox = None,
 ) -> CheckOut:
     """Check a PQL query: diagnostics with line/column and hints, plain-English meaning, fields
-    and segments referenced, evaluation eligibility. Local unless online=true."""
+    and segments referenced, evaluation eligibility. Local unless online=true. Strings compare
+    case-sensitively; conditions inside one xEvent[...] hold for one event (there are no
+    sessions). Forms for chain/WHEN, products in an event, dates: pql-guide://assistant."""
     if not online:
         return _as_out(check(pql))
     report = check(pql, await call.runtime.catalog(call.sandbox))
@@ -124,8 +126,8 @@ async def find_fields(
     limit: Limit = 50,
     sandbox: Sandbox = None,
 ) -> FieldsOut:
-    """Browse the sandbox's profile or event fields (from its union schema): paths with types,
-    searchable by path or description. Use real paths in PQL."""
+    """Browse the sandbox's profile or event (xEvent) fields from its union schema: path, type,
+    description, searchable. Use real paths in PQL."""
     catalog = await call.runtime.catalog(call.sandbox)
     words = (search or "").lower().split()
     prefix = f"{under}." if under else ""
