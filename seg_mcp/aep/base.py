@@ -10,6 +10,11 @@ the path, validate and serialise the body, then send with the standard headers
 retrying per `RetryPolicy`, re-fetching the token once on a 401, and finally parsing the body into
 the operation's model or raising an `APIError`.
 
+Bodies are parsed tolerantly (models/common.py): a value that does not fit its field is kept as
+sent, and a body that does not parse at all comes back as the operation's model holding it as sent;
+either way nothing is lost, a warning is logged, added to `parse_warnings` when a caller collects
+them, and `result.unparsed()` says which model and field.
+
 A write (any operation but GET and the idempotent lookup/conversion POSTs) that was sent and got
 no answer, or whose non-idempotent request a gateway answered with 502/504, raises
 `OutcomeUnknownError` (errors.py: the failure contract) naming the request id that was sent.
@@ -20,6 +25,7 @@ The transport is the caller's: `httpx2.AsyncHTTPTransport` (the default) for Ado
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -27,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import httpx2
 from pydantic import ValidationError
@@ -41,6 +47,7 @@ from seg_mcp.aep.errors import (
     ResponseFormatError,
     TransportError,
 )
+from seg_mcp.aep.models.common import TOLERANT, AEPModel
 from seg_mcp.aep.operation import Operation, describe_validation_error
 from seg_mcp.aep.retry import RetryPolicy
 
@@ -51,6 +58,7 @@ __all__ = [
     "is_write",
     "last_request_id",
     "last_status",
+    "parse_warnings",
 ]
 
 logger = logging.getLogger("seg_mcp.aep")
@@ -64,6 +72,11 @@ R = TypeVar("R")
 last_request_id: ContextVar[str | None] = ContextVar("seg_mcp_aep_last_request_id", default=None)
 #: The HTTP status of the latest response received in the current context (None: no answer yet).
 last_status: ContextVar[int | None] = ContextVar("seg_mcp_aep_last_status", default=None)
+#: Set it to a list to collect, in the current context, a warning per response value that did not
+#: parse and was kept as sent (None: warnings are only logged).
+parse_warnings: ContextVar[list[str] | None] = ContextVar(
+    "seg_mcp_aep_parse_warnings", default=None
+)
 
 
 #: Gateway answers that can follow a request the service carried out (a real 504 can).
@@ -80,6 +93,14 @@ def _user_agent() -> str:
         return f"seg-mcp/{metadata.version('seg-mcp')}"
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "seg-mcp"
+
+
+def _as_sent(content: bytes) -> Any:
+    """A body as JSON if it is JSON, else as text."""
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
 
 
 def _query_value(value: Any) -> str:
@@ -280,18 +301,37 @@ class BaseAEPClient:
                 request_id=response.request.headers.get("x-request-id"),
             )
         try:
-            return op.response_adapter.validate_json(content)
+            result = op.response_adapter.validate_json(content, context={TOLERANT: True})
         except ValidationError as exc:
-            raise ResponseFormatError(
-                self.redact(
+            request_id = response.headers.get("x-request-id") or response.request.headers.get(
+                "x-request-id"
+            )
+            reason = self.redact(describe_validation_error(exc))
+            model = op.response_model
+            if model is None:
+                raise ResponseFormatError(
                     f"{op.operation_id}: the HTTP {response.status_code} body does not parse: "
-                    f"{describe_validation_error(exc)}"
-                ),
-                status=response.status_code,
-                request_id=response.headers.get("x-request-id")
-                or response.request.headers.get("x-request-id"),
-                hint="the service answered in an unexpected shape; report it with the request id",
-            ) from None
+                    f"{reason}",
+                    status=response.status_code,
+                    request_id=request_id,
+                    hint="the service answered in an unexpected shape; report it with the "
+                    "request id",
+                ) from None
+            result = cast(R, model.as_unparsed(_as_sent(content), reason))
+        if isinstance(result, AEPModel):
+            for problem in result.unparsed():
+                self._warn(op, response, str(problem))
+        return result
+
+    def _warn(self, op: Operation[..., Any], response: httpx2.Response, problem: str) -> None:
+        request_id = response.request.headers.get("x-request-id")
+        text = self.redact(
+            f"{op.operation_id}: kept as sent, did not parse: {problem} (request id {request_id})"
+        )
+        logger.warning("%s", text)
+        collected = parse_warnings.get()
+        if collected is not None:
+            collected.append(text)
 
     def _api_error(self, response: httpx2.Response, credential: Credential) -> AEPError:
         hint = None

@@ -36,6 +36,7 @@ from typing import (
     Protocol,
     TypeVar,
     cast,
+    get_args,
     get_type_hints,
     overload,
 )
@@ -44,6 +45,7 @@ from urllib.parse import quote
 from pydantic import TypeAdapter, ValidationError
 
 from seg_mcp.aep.errors import InvalidParametersError
+from seg_mcp.aep.models.common import AEPModel
 from seg_mcp.aep.parameters import (
     Param,
     PathParam,
@@ -331,6 +333,16 @@ class Operation(Generic[P, R]):
     def response_optional(self) -> bool:
         return allows_none(self.response)
 
+    @cached_property
+    def response_model(self) -> type[AEPModel] | None:
+        """The model the response parses into (`Model` or `Model | None`), if it is one: a body
+        that does not parse comes back as that model holding the body as sent."""
+        tp = self.response
+        if allows_none(tp):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else None
+        return tp if isinstance(tp, type) and issubclass(tp, AEPModel) else None
+
     def __repr__(self) -> str:
         return f"Operation({self.operation_id}: {self.http_method} {self.path})"
 
@@ -338,7 +350,10 @@ class Operation(Generic[P, R]):
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
     parts = []
     for error in exc.errors()[:limit]:
-        where = ".".join(str(p) for p in error["loc"]) or "(body)"
+        # Without the union members' labels (`list[Model]`, `function-wrap[_tolerate()]`):
+        # no key of a body spells itself with brackets.
+        loc = [p for p in error["loc"] if not (isinstance(p, str) and "[" in p)]
+        where = ".".join(str(p) for p in loc) or "(body)"
         parts.append(f"{where}: {error['msg']}")
     more = len(exc.errors()) - limit
     if more > 0:

@@ -154,14 +154,15 @@ def test_error_text_and_json_view() -> None:
     assert isinstance(error, AEPError)
 
 
-async def test_a_2xx_body_of_the_wrong_shape_is_a_response_format_error() -> None:
-    recorder = Recorder(lambda request: json_response(200, {"segments": "not a list"}))
+async def test_a_2xx_body_of_the_wrong_shape_without_a_model_is_a_response_format_error() -> None:
+    # A model's operation returns what it could not parse as sent (test_tolerant_models.py);
+    # an operation whose answer is plain JSON has nothing to hold a list in place of an object.
+    recorder = Recorder(lambda request: json_response(200, ["not", "an", "object"]))
     async with client_for(recorder) as client:
         with pytest.raises(ResponseFormatError) as caught:
-            await client.list_segment_definitions()
+            await client.get_union_schema()
     assert caught.value.message == (
-        "listSegmentDefinitions: the HTTP 200 body does not parse: segments: "
-        "Input should be a valid array"
+        "getUnionSchema: the HTTP 200 body does not parse: (body): Input should be an object"
     )
 
 

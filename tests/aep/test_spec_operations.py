@@ -173,6 +173,7 @@ async def test_success_examples_parse_into_the_models(
         assert result is None, "a success without a body gives None"
         return
     assert isinstance(result, BaseModel), f"{op.operation_id} returned {type(result).__name__}"
+    assert result.unparsed() == [], "every value of the example parses into its field"
     wire = result.to_wire()
     if operation_id == "listSegmentDefinitions" and "segments" not in body:
         # The spec types this list as a single definition (reference §13.6): it becomes one item.

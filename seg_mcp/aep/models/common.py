@@ -2,19 +2,38 @@
 
 All models are lenient on purpose (Adobe's spec, docs and live service disagree in places, see the
 reference's §13): every field is optional unless the platform cannot work without it, enums are
-plain strings, numbers accept their string spelling, and unknown fields are kept
-(`extra="allow"`) so nothing the service sends is lost. `to_wire()` gives back the JSON shape.
+plain strings (an unknown value is kept as sent), numbers accept their string spelling, and unknown
+fields are kept (`extra="allow"`) so nothing the service sends is lost. `to_wire()` gives back the
+JSON shape.
+
+Responses are parsed *tolerantly* (`TOLERANT` in the validation context, which the client sets):
+a field whose value does not fit its type is left unset, its value kept as sent among the extra
+fields (so `to_wire()` still gives it back) and the reason recorded; `unparsed()` lists every such
+field of a parsed tree with its path. Request bodies are validated strictly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "TOLERANT",
     "AEPModel",
     "BulkGetError",
     "BulkGetRequest",
@@ -35,9 +54,26 @@ __all__ = [
     "Number",
     "SandboxRef",
     "SchemaRef",
+    "Unparsed",
 ]
 
 Number = int | float
+
+
+#: Validation context key: `{TOLERANT: True}` parses a response tolerantly (module docstring).
+TOLERANT = "seg_mcp.aep.tolerant"
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A value a model could not parse, kept as sent: where (wire path), in which model, why."""
+
+    path: str
+    model: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.model} at {self.path or '(body)'}: {self.reason}"
 
 
 class AEPModel(BaseModel):
@@ -52,9 +88,78 @@ class AEPModel(BaseModel):
         coerce_numbers_to_str=True,
     )
 
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON object as the platform spells it (fields that were never set are left out)."""
+    #: Wire key -> why its value did not parse (tolerant parsing only; None: all parsed).
+    _unparsed: dict[str, str] | None = PrivateAttr(default=None)
+    #: The body as sent, when it was not a JSON object at all (`as_unparsed`).
+    _raw: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _tolerate(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """In tolerant parsing, a field that fails is kept as sent instead of failing the model;
+        a missing required field or a body that is not an object still fails it."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not (info.context or {}).get(TOLERANT) or not isinstance(data, dict):
+                raise
+            failed: dict[str, str] = {}
+            for error in exc.errors():
+                key = error["loc"][0] if error["loc"] else None
+                if key not in data or error["type"] == "missing":
+                    raise
+                failed.setdefault(str(key), error["msg"])
+            model = handler({k: v for k, v in data.items() if k not in failed})
+            extra = model.__pydantic_extra__
+            if extra is not None:
+                extra.update((key, data[key]) for key in failed)
+            model._unparsed = failed
+            return model
+
+    @classmethod
+    def as_unparsed(cls, raw: Any, reason: str) -> Self:
+        """An instance holding `raw` (the whole body, which did not parse) as sent: a JSON
+        object's members as extra fields, anything else in `to_wire()`; no field is set."""
+        model = cls.model_construct()
+        if isinstance(raw, dict):
+            model.__pydantic_extra__ = dict(raw)
+        else:
+            model._raw = raw
+        model._unparsed = {"": reason}
+        return model
+
+    def unparsed(self, at: str = "") -> list[Unparsed]:
+        """Every value in this tree that did not parse (kept as sent), with its wire path."""
+        found = [
+            Unparsed(f"{at}.{key}".strip(".") if key else at, type(self).__name__, reason)
+            for key, reason in (self._unparsed or {}).items()
+        ]
+        for name, info in type(self).model_fields.items():
+            for path, value in _nested(
+                f"{at}.{info.alias or name}".strip("."), self.__dict__.get(name)
+            ):
+                found.extend(value.unparsed(path))
+        return found
+
+    def to_wire(self) -> Any:
+        """The JSON object as the platform spells it (fields that were never set are left out);
+        a body that was not an object comes back as sent."""
+        if self._raw is not None:
+            return self._raw
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _nested(path: str, value: Any) -> Iterator[tuple[str, AEPModel]]:
+    if isinstance(value, AEPModel):
+        yield path, value
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _nested(f"{path}[{i}]", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nested(f"{path}.{key}", item)
 
 
 class SandboxRef(AEPModel):

@@ -76,7 +76,8 @@ class AdditionalFields(AEPModel):
 class ExportBatch(AEPModel):
     segment_id: str | None = None
     segment_ns: str | None = None
-    status: list[str] | None = None
+    #: A list (`["realized"]`), or one status as a string in the docs' segmentPerBatch example.
+    status: list[str] | str | None = None
     batch_id: str | None = None
 
 
