@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from seg_mcp.pql import ast as a
 from seg_mcp.pql.analysis import Analysis, analyze
 from seg_mcp.pql.catalog import FieldCatalog
+from seg_mcp.pql.currency import mixed_currencies
 from seg_mcp.pql.diagnostics import Diagnostic
 from seg_mcp.pql.explain import explain
 from seg_mcp.pql.infer import Inference
@@ -72,6 +73,8 @@ def check(text: str, catalog: FieldCatalog | None = None) -> CheckResult:
     try:
         inference = Inference(catalog).run(query)  # the field check
         found.extend(inference.diagnostics)
+        if catalog is not None:
+            found.extend(mixed_currencies(query, catalog, inference.fields))
         analysis = analyze(query, inference if catalog is None else None)  # one pass if it can
         explanation = explain(query)
     except RecursionError:

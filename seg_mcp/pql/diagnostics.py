@@ -26,6 +26,8 @@ DiagnosticCode = t.Literal[
     "type-mismatch",  # e.g. a string field compared with a number, occurs on a non-timestamp
     "arity",  # a known function called with the wrong number of arguments
     "event-context",  # an event field used outside an event context (or a profile field inside)
+    "unknown-segment",  # inSegment("id") with an id the sandbox does not have (a warning)
+    "mixed-currencies",  # a money amount totalled or compared whatever its currency (a warning)
     "not-a-condition",  # a value (number, string, date, list) where a true/false test belongs
     "unsupported",  # valid PQL that a consumer (the SQL compiler) does not support yet
 ]

@@ -170,3 +170,64 @@ async def test_definitions_and_previews_refuse_a_value_as_a_rule(raw: httpx2.Asy
     assert [d["code"] for d in preview.json()["diagnostics"]] == ["not-a-condition"]
     fixed = await raw.post("/segment/definitions", json=definition("big spenders", text + " > 100"))
     assert fixed.status_code in (200, 201)
+
+
+# -- totals and comparisons across currencies (issue 16 item 7) ----------------------------------
+
+CURRENCY_SCHEMA = "sbx_currencies"
+EXTRA_PURCHASES = [  # refworld's orders are all USD; these are not
+    ("e54", "p5", refworld.NOW.replace(day=3), 300.0, "EUR"),
+    ("e43", "p4", refworld.NOW.replace(day=2), 250.0, "GBP"),
+]
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = refworld.connect(CURRENCY_SCHEMA)
+    table = xdm.qualified(CURRENCY_SCHEMA, "experience_events")
+    for eid, pid, when, total, code in EXTRA_PURCHASES:
+        connection.execute(
+            f'INSERT INTO {table} (_id, profile_id, "timestamp", "eventType", commerce) '
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                eid,
+                pid,
+                when,
+                refworld.PURCHASE,
+                {"order": {"priceTotal": total, "currencyCode": code}},
+            ],
+        )
+    yield connection
+    connection.close()
+
+
+PURCHASES = f'eventType = "{refworld.PURCHASE}"'
+USD = 'commerce.order.currencyCode = "USD"'
+
+CURRENCY_CASES = [
+    # p1 150 USD; p2 40 + 60 USD; p4 250 GBP; p5 100 USD + 300 EUR
+    (f"xEvent[{PURCHASES}].sum(commerce.order.priceTotal) > 120", "145", "total"),
+    (f"xEvent[{PURCHASES} and {USD}].sum(commerce.order.priceTotal) > 120", "1", None),
+    (f"xEvent[{PURCHASES} and {USD}].sum(commerce.order.priceTotal) >= 100", "125", None),
+    ("select X from xEvent where X.commerce.order.priceTotal > 200", "45", "comparison"),
+    (
+        "select X from xEvent where X.commerce.order.priceTotal > 200 and "
+        'X.commerce.order.currencyCode = "EUR"',
+        "5",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "warned"), CURRENCY_CASES)
+def test_currencies_mixed_and_restricted(
+    mixed: duckdb.DuckDBPyConnection, text: str, expected: str, warned: str | None
+) -> None:
+    checked = pqlbridge.validate("pql/text", text, CATALOG)
+    info = refworld.sandbox(CURRENCY_SCHEMA)
+    found = set(engine.member_ids(mixed.cursor(), info, checked.query, now=refworld.NOW))
+    assert found == ids(expected)
+    codes = [(w.code, w.severity) for w in checked.warnings]
+    assert codes == ([("mixed-currencies", "warning")] if warned else [])
+    if warned == "total":
+        assert "mixes currencies" in checked.warnings[0].message
