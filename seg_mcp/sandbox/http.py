@@ -26,7 +26,7 @@ UPS_BASE = "/data/core/ups"
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Handler = Callable[["Ctx"], Awaitable[Response]]
-BodyKind = Literal["none", "json", "any"]
+BodyKind = Literal["none", "json"]
 
 
 @dataclass

@@ -193,6 +193,8 @@ ABSENT: dict[str, dict[str, str]] = {
     "listSegmentJobs": {f"children[].{k}": v for k, v in _SCHEDULED.items()},
     "createExportJob": {
         **_EXPORT,
+        "destination.dataSetId": "the tutorial spells dataSetId; the guide, and the sandbox, "
+        "datasetId",
         "metrics.totalTime.endTimeInMs": _NOT_ENDED,
         "metrics.totalTime.totalTimeInMs": _NOT_ENDED,
         "metrics.profileExportTime": _NOT_ENDED,
@@ -272,6 +274,13 @@ SEEDS: dict[str, str] = {
     PREVIEW_IDS[0]: "preview",
     PREVIEW_IDS[1]: "preview",
     "porsche11037": "search_entity",
+    # the tutorial (help/segmentation/tutorials/evaluate-a-segment.md)
+    "42f49f2d-edb0-474f-b29d-2799d89cd5a6": "definition",
+    "54a20f19-9a0w-293a-9b82-409b1p3v0192": "definition",
+    "80388706-29fa-40d3-81cf-a297d0224ad9": "job",
+    "4edc8488-2c35-4f6d-b4c6-9075c68d2df4": "aam_audience",
+    "1rfe8422-334d-12f4-3sd4-12cf6g990g51": "evaluated_definition",
+    "24115": "export_per_batch",
 }
 #: (operation, sample name fragment) -> {documented id: what stands for it}, where it differs.
 SEED_OVERRIDES: dict[tuple[str, str], dict[str, str]] = {
@@ -413,6 +422,9 @@ class World:
         pid = str((await self.call("POST", "/preview", body))["previewId"])
         await self.until_done(f"/estimate/{pid}", "state")
         return pid
+
+    async def aam_audience(self) -> str:
+        return await self.external("AAM")
 
     async def search_entity(self) -> str:
         return await self.external("AAMSegments")

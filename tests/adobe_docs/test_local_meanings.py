@@ -73,7 +73,7 @@ async def test_from_ingest_timestamp_keeps_profiles_modified_since(
     exported = [row[0] for row in _rows(sandbox_app, job, "_id")]
     since = datetime.fromisoformat(SINCE.replace("Z", ""))
     modified = _table(sandbox_app, 'SELECT "_id", "_repo".modifyDate FROM {profiles}')
-    expected = sorted(pid for pid, when in modified if when is None or when >= since)
+    expected = sorted(pid for pid, when in modified if when is None or when > since)
     assert exported == expected
     assert 0 < len(exported) < len(modified)
 

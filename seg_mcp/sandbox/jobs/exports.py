@@ -8,6 +8,8 @@ under a temporary name and renamed when the job succeeds, so a cancelled or fail
 no partial file.
 
 Which profiles: with `filter.segments`, the members of those segments in `segment_membership`
+(a segment of another namespace, `segmentNs` AAM etc., must be an external audience of the
+sandbox, whose members were never ingested here: it adds nobody)
 (statuses `realized` + `existing` by default, optionally within `segmentQualificationTime`); a
 segment must have been evaluated (a segment job) unless `evaluationInfo.segmentation` asks the
 export to evaluate it first. Without segments: every profile (`emptyProfiles` adds the ids that
@@ -76,10 +78,6 @@ def dataset_dir(jobs: JobContext, dataset_id: str) -> Path:
     return jobs.settings.data_dir / "datasets" / dataset_id
 
 
-def _unsupported(what: str) -> errors.ApiError:
-    return bad_request(f"not supported yet: {what}", code=errors.UNSUPPORTED)
-
-
 # -- creation ----------------------------------------------------------------------------------
 
 
@@ -109,6 +107,22 @@ def _evaluated(cur: Cursor, jobs: JobContext, info: SandboxInfo) -> set[str]:
     return done
 
 
+def _external(cur: Cursor, jobs: JobContext, info: SandboxInfo, sid: str, ns: str) -> None:
+    """400 unless the sandbox has an external audience `sid` (its id or audienceId) in
+    namespace `ns` (any case): a segment of another namespace (AAM, ...) is one of those."""
+    for doc in jobs.store.list(cur, info, defs.KIND):
+        if str(doc.get("namespace", "")).lower() == ns.lower() and sid in (
+            doc["id"],
+            doc.get("audienceId"),
+        ):
+            return
+    raise bad_request(
+        f"filter.segments: no audience {sid} in namespace {ns} in sandbox {info.name}. Create "
+        "it (POST /audiences) first, or use segmentNs ups with a segment definition id.",
+        code=errors.VALIDATION,
+    )
+
+
 def create_in(
     cur: Cursor, jobs: JobContext, info: SandboxInfo, body: ExportJobIn, *, rid: str
 ) -> dict[str, Any]:
@@ -131,8 +145,15 @@ def create_in(
     queries: dict[str, Any] = {}
     evaluated = _evaluated(cur, jobs, info)
     for item in (flt.segments if flt else None) or ():
-        if (item.segmentNs or "ups").lower() != "ups":
-            raise _unsupported(f"segmentNs {item.segmentNs} (only ups, the sandbox's own).")
+        entry = {
+            "segmentId": item.segmentId,
+            "segmentNs": item.segmentNs or "ups",
+            "status": list(item.status or DEFAULT_STATUSES),
+        }
+        if entry["segmentNs"].lower() != "ups":
+            _external(cur, jobs, info, item.segmentId, entry["segmentNs"])
+            segments.append(entry)  # its members were never ingested here: none to export
+            continue
         definition = defs.get_definition(cur, jobs.store, info, item.segmentId)
         if definition is None:
             raise bad_request(
@@ -148,13 +169,7 @@ def create_in(
                 code=errors.VALIDATION,
             )
         queries[item.segmentId] = definition[defs.LOCAL]
-        segments.append(
-            {
-                "segmentId": item.segmentId,
-                "segmentNs": item.segmentNs or "ups",
-                "status": list(item.status or DEFAULT_STATUSES),
-            }
-        )
+        segments.append(entry)
     window = flt.segmentQualificationTime if flt else None
     start = _time(window.startTime if window else None, "segmentQualificationTime.startTime")
     end = _time(window.endTime if window else None, "segmentQualificationTime.endTime")

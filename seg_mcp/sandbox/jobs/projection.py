@@ -121,13 +121,14 @@ def profile_select(root: xdm.XdmField, fields: str | None) -> list[str]:
 
 def ingested_since(root: xdm.XdmField, since: str | None) -> str | None:
     """The profile condition of `filter.fromIngestTimestamp` at `since` (ISO time): a profile's
-    ingestion time is `_repo.modifyDate`; profiles without one are kept. None: no condition."""
+    ingestion time is `_repo.modifyDate`: kept when later (Adobe: `greater_than`) or missing.
+    None: no condition."""
     repo = root.child("_repo")
     if since is None or repo is None or repo.child("modifyDate") is None:
         return None
     return (
         f'(p."_repo" IS NULL OR p."_repo".modifyDate IS NULL OR '
-        f'p."_repo".modifyDate >= TIMESTAMP {literal(since)})'
+        f'p."_repo".modifyDate > TIMESTAMP {literal(since)})'
     )
 
 

@@ -129,6 +129,8 @@ def create_in(
         "segments": [_segment_info(d) for d in docs],
         "metrics": _initial_metrics(cur, info, docs, now),
         "requestId": rid,
+        "errors": [],
+        "modelName": PROFILE_SCHEMA_NAME,
         "schema": {"name": PROFILE_SCHEMA_NAME},
         "properties": properties or {},
         "_links": {
@@ -167,6 +169,7 @@ def _segment_info(d: dict[str, Any]) -> dict[str, Any]:
         "segmentId": d["id"],
         "segment": {
             "id": d["id"],
+            "version": 1,
             "expression": d["expression"],
             "mergePolicyId": d["mergePolicyId"],
             "mergePolicy": {"id": d["mergePolicyId"], "version": 1},

@@ -1,7 +1,8 @@
 """`/export/jobs`: create (members to Parquet), list (offset cursor), get, cancel/delete.
 
 The list's `offset` is the cursor of `link.next` (`"<creationTimeMs>_<id>"`, the spec's form);
-`0` or nothing is the first page (the guide calls it "the offset of the pages").
+`0` or nothing is the first page (the guide calls it "the offset of the pages"). The list also
+answers at `/export/jobs/`, where the tutorial's `link.next` points.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ async def cancel_export_job(ctx: Ctx) -> Response:
 
 ROUTES: list[Route] = [
     Route(BASE, list_export_jobs, methods=["GET"]),
+    Route(BASE + "/", list_export_jobs, methods=["GET"]),  # the tutorial's link.next form
     Route(BASE, create_export_job, methods=["POST"]),
     Route(BASE + "/{EXPORT_JOB_ID}", get_export_job, methods=["GET"]),
     Route(BASE + "/{EXPORT_JOB_ID}", cancel_export_job, methods=["DELETE"]),
