@@ -120,17 +120,24 @@ def query_of(local: dict[str, Any]) -> Any:
 
 @contextmanager
 def members_table(
-    cur: Cursor, info: SandboxInfo, query: Any, *, now: datetime, where: str = ""
+    cur: Cursor,
+    info: SandboxInfo,
+    query: Any,
+    *,
+    now: datetime,
+    where: str = "",
+    columns: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """A temporary table `(_id)` of the profiles that qualify for `query` (one row each;
-    optionally narrowed by `where`, a condition on `q."_id"`), dropped on exit. Engine limits
-    become `JobFailure`."""
+    """A temporary table `(_id, *columns)` of the profiles that qualify for `query` (one row
+    each; optionally narrowed by `where`, a condition on `q."_id"`; `columns` are expressions
+    over it, named), dropped on exit. Engine limits become `JobFailure`."""
     table = "job_members_" + uuid.uuid4().hex
     try:
         sql = engine.members_sql(info, query, now=now, cur=cur)
         narrowed = f" WHERE {where}" if where else ""
+        select = ", ".join(('q."_id"', *columns))
         cur.execute(
-            f'CREATE TEMP TABLE "{table}" AS SELECT q."_id" FROM ({sql}) AS q("_id"){narrowed}'
+            f'CREATE TEMP TABLE "{table}" AS SELECT {select} FROM ({sql}) AS q("_id"){narrowed}'
         )
     except engine.UnsupportedQuery as exc:
         raise JobFailure(str(exc)) from exc

@@ -127,8 +127,9 @@ def evaluate(
     total = facts.total
     cutoff = sample_buckets(total, jobs.settings.sample_threshold)
     where = f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
-    with members_table(cur, info, query, now=jobs.store.now(info), where=where) as m:
-        rows = cur.execute(f"SELECT {bucket_sql()} AS b, count(*) FROM {m} GROUP BY b")
+    now, h = jobs.store.now(info), f"{profile_facts.hash_sql('q')} AS h"
+    with members_table(cur, info, query, now=now, where=where, columns=(h,)) as m:
+        rows = cur.execute(f"SELECT h % {BUCKETS} AS b, count(*) FROM {m} GROUP BY b")
         matched = {int(b): int(n) for b, n in rows.fetchall()}
         namespaces = member_namespaces(cur, info, facts, m, matched)
         ids = cur.execute(
@@ -190,7 +191,7 @@ def _finish(
     cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str, fields: dict[str, Any], ev: Any
 ) -> bool:
     doc = jobs.store.get(cur, info, KIND, pid)
-    if doc is None or doc["state"] != RUNNING:
+    if doc is None or doc["state"] not in (NEW, RUNNING):
         return False
     cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
     if ev.members:
@@ -212,8 +213,11 @@ def submit(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
 
 
 async def run(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
-    doc = await transition(jobs, info, KIND, pid, _start)
-    if doc is not None and doc["state"] == RUNNING:
+    if jobs.watched:
+        doc = await transition(jobs, info, KIND, pid, _start)
+    else:  # nobody can watch it run: NEW -> RESULT_READY, one commit fewer
+        doc = await jobs.store.db.aread(jobs.store.get, info, KIND, pid)
+    if doc is not None and doc["state"] in (NEW, RUNNING):
         await guarded(jobs, info, KIND, pid, fail, lambda: _work(jobs, info, pid, doc[LOCAL]))
 
 

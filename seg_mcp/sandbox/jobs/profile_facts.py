@@ -30,6 +30,7 @@ class ProfileFacts:
     sizes: dict[int, int]  # bucket -> profiles
     sets: tuple[tuple[str, ...], ...]  # the distinct namespace sets, by set id
     common: int  # the id of the set most profiles have
+    unique_hashes: bool  # no two profiles share a hash_sql (else join on ids: slower)
 
     @property
     def total(self) -> int:
@@ -42,14 +43,13 @@ _cache_lock = threading.Lock()
 
 def bucket_sql(alias: str = "") -> str:
     """The sample bucket of a profile id column (`"_id"`, or `alias."_id"`)."""
-    return f"{_key(alias)[0]} % {BUCKETS}"
+    return f"{hash_sql(alias)} % {BUCKETS}"
 
 
-def _key(alias: str = "") -> tuple[str, str]:
-    """Two independent 64-bit hashes of the id: the exceptions' join key (integers join ten
-    times faster than the ids; a collision of both among 1M ids has odds of about 10^-26)."""
-    column = f'{alias}."_id"' if alias else '"_id"'
-    return f"hash({column})", f"hash({column} || '#')"
+def hash_sql(alias: str = "") -> str:
+    """The 64-bit hash of a profile id column: the exceptions' join key when no two profiles
+    share one (integers join ten times faster than ids)."""
+    return f'hash({alias}."_id")' if alias else 'hash("_id")'
 
 
 def _derive(cur: Cursor, store: Store, info: SandboxInfo) -> ProfileFacts:
@@ -58,25 +58,25 @@ def _derive(cur: Cursor, store: Store, info: SandboxInfo) -> ProfileFacts:
     found = _cached(version)
     if found is not None:
         return found
-    h1, h2 = _key()
     cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE profile_facts AS SELECT {h1} AS h1, {h2} AS h2, "
+        f'CREATE OR REPLACE TEMP TABLE profile_facts AS SELECT "_id", {hash_sql()} AS h, '
         f'list_sort(coalesce(map_keys("identityMap"), [])) AS ns FROM {info.table("profiles")}'
     )
-    sizes = cur.execute(f"SELECT h1 % {BUCKETS} AS b, count(*) FROM profile_facts GROUP BY b")
+    sizes = cur.execute(f"SELECT h % {BUCKETS} AS b, count(*) FROM profile_facts GROUP BY b")
     by_bucket = {int(b): int(n) for b, n in sizes.fetchall()}
+    row = cur.execute("SELECT count(DISTINCT h) = count(*) FROM profile_facts").fetchone()
     found_sets = cur.execute(
         "SELECT ns, count(*) AS n FROM profile_facts GROUP BY ns ORDER BY n DESC, ns"
     ).fetchall()
     sets = tuple(tuple(str(name) for name in ns) for ns, _ in found_sets) or ((),)
     cur.execute(
-        f"CREATE OR REPLACE TABLE {info.table(TABLE)} AS SELECT h1, h2, s.id AS set_id "
+        f'CREATE OR REPLACE TABLE {info.table(TABLE)} AS SELECT "_id", h, s.id AS set_id '
         "FROM profile_facts AS f JOIN (SELECT unnest(?::VARCHAR[][]) AS ns, "
         "unnest(range(?)) AS id) AS s ON s.ns = f.ns WHERE s.id > 0",
         [[list(ns) for ns in sets], len(sets)],
     )
     cur.execute("DROP TABLE profile_facts")
-    facts = ProfileFacts(info.schema, version, by_bucket, sets, 0)
+    facts = ProfileFacts(info.schema, version, by_bucket, sets, 0, bool(row and row[0]))
     with _cache_lock:
         for old in [v for v, f in _cache.items() if f.schema == info.schema]:
             del _cache[old]  # an older version (or another store's sandbox of that name)
@@ -100,13 +100,13 @@ async def current(store: Store, info: SandboxInfo) -> ProfileFacts:
 def member_namespaces(
     cur: Cursor, info: SandboxInfo, facts: ProfileFacts, members: str, matched: dict[int, int]
 ) -> dict[int, dict[str, int]]:
-    """Per bucket, how many of `members` (a table of `_id`s; `matched` its size per bucket)
-    have each namespace in their identityMap: those in the exceptions table have their own set,
-    the others the common one."""
-    h1, h2 = _key("m")
+    """Per bucket, how many of `members` (a table of `_id`s and their `h`, `hash_sql`;
+    `matched` its size per bucket) have each namespace in their identityMap: those in the
+    exceptions table have their own set, the others the common one."""
+    on = "x.h = m.h" if facts.unique_hashes else 'x."_id" = m."_id"'
     rows = cur.execute(
-        f"SELECT x.h1 % {BUCKETS} AS b, x.set_id, count(*) FROM {members} AS m "
-        f"JOIN {info.table(TABLE)} AS x ON x.h1 = {h1} AND x.h2 = {h2} GROUP BY b, x.set_id"
+        f"SELECT m.h % {BUCKETS} AS b, x.set_id, count(*) FROM {members} AS m "
+        f"JOIN {info.table(TABLE)} AS x ON {on} GROUP BY b, x.set_id"
     ).fetchall()
     counts: dict[int, dict[str, int]] = {}
     rest = dict(matched)

@@ -14,6 +14,7 @@ from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError
 from seg_mcp.aep.models.previews import PreviewResults
 from seg_mcp.sandbox import SandboxSettings
+from seg_mcp.sandbox.jobs import profile_facts
 from seg_mcp.sandbox.load import load
 
 from .conftest import Paced, client_on, sandbox_info, settle, sql
@@ -114,11 +115,19 @@ async def test_estimate_samples_a_large_sandbox(sandbox_settings: SandboxSetting
     assert abs(estimate.estimated_size - truth) <= 1.96 * estimate.standard_error + 1
 
 
+@pytest.mark.parametrize("colliding", [False, True])
 async def test_estimate_counts_every_namespace_and_sees_loaded_profiles(
-    sandbox_settings: SandboxSettings, tmp_path: Path
+    sandbox_settings: SandboxSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    colliding: bool,
 ) -> None:
     """The namespace distribution matches the tables, for profiles of the common namespace set
-    and the others; after a load, the estimate counts the new profiles and namespaces."""
+    and the others; after a load, the estimate counts the new profiles and namespaces. Also when
+    profile ids share hashes (made to, here: seven hash values), so ids are joined instead."""
+    if colliding:
+        hashed = profile_facts.hash_sql
+        monkeypatch.setattr(profile_facts, "hash_sql", lambda alias="": f"({hashed(alias)} % 7)")
     ns_sql = """SELECT ns, count(*) FROM (SELECT unnest(map_keys("identityMap")) AS ns
                 FROM {profiles} WHERE "loyalty"."tier" = 'gold') GROUP BY ns"""
 
