@@ -218,7 +218,7 @@ async def test_a_query_the_engine_cannot_evaluate_fails_the_job(aep: AEPClient) 
     job = await run_job(aep, d.id or "")
     assert job.status == "FAILED"
     assert job.errors and "caseSensitive" in (job.errors[0].msg or "")
-    assert job.metrics is not None and job.metrics.segmented_profile_counter is None
+    assert job.metrics is not None and not job.metrics.segmented_profile_counter
 
 
 async def test_bad_job_requests(raw: httpx2.AsyncClient, aep: AEPClient) -> None:
