@@ -128,6 +128,21 @@ CHOICES: list[dict[str, Any]] = [
         "accepted": "the suite sends application/json",
     },
     {
+        "operation": "convertSegmentDefinition",
+        "question": "Content-Type",
+        "documents": "spec */*; guide application/json; Postman's request sends none; the "
+        "troubleshooting guide: every POST/PUT/PATCH needs a valid one",
+        "sandbox": "application/json required, as on every body operation (gateway 400)",
+        "accepted": "application/json",
+    },
+    {
+        "operation": "updateSchedule",
+        "question": "method",
+        "documents": "schedules guide and spec PATCH; the evaluate-a-segment tutorial POST",
+        "sandbox": "PATCH (POST on a schedule is 405)",
+        "accepted": ["PATCH"],
+    },
+    {
         "operation": "bulkGet*",
         "question": "id count limit",
         "documents": "example: 'Cannot be 0 or exceed 100'; spec prose: 'greater than 100 and "
