@@ -133,7 +133,7 @@ def test_declared_operations_match_the_code():
 
 def test_selection_and_unknown_names():
     names = [s.name for s in select(ALL_TOOLS, toolsets=["pql"], tools=["get_job"])]
-    assert names == ["check_pql", "find_fields", "get_job"]
+    assert names == ["check_pql", "find_fields", "field_values", "get_job"]
     assert "delete_resource" not in [
         s.name for s in select(ALL_TOOLS, exclude_tools=["delete_resource"])
     ]

@@ -12,9 +12,22 @@ from seg_mcp.server.tools import (
     pql,
     schedules,
     search,
+    values,
 )
 
-MODULES = (context, pql, definitions, audiences, evaluate, compare, jobs, schedules, search, delete)
+MODULES = (
+    context,
+    pql,
+    values,
+    definitions,
+    audiences,
+    evaluate,
+    compare,
+    jobs,
+    schedules,
+    search,
+    delete,
+)
 ALL_TOOLS: list[ToolSpec] = [spec for module in MODULES for spec in module.TOOLS]
 
 __all__ = ["ALL_TOOLS", "MODULES"]

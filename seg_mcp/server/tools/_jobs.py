@@ -11,13 +11,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
-from seg_mcp.aep.models.previews import PreviewState
+from seg_mcp.aep.models.local import Sample
+from seg_mcp.aep.models.previews import Estimate, PreviewState
 from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.reconcile import made_since, quietly, recent
@@ -26,6 +27,13 @@ from seg_mcp.server.toolkit import Refusal
 
 Kind = Literal["preview", "segment-job", "export-job"]
 KINDS: tuple[Kind, ...] = ("preview", "segment-job", "export-job")
+
+
+class Interval(BaseModel):
+    """Where the true size lies with 95% confidence (an estimate's ±1.96 standard errors)."""
+
+    low: int
+    high: int
 
 
 class Job(BaseModel):
@@ -39,6 +47,26 @@ class Job(BaseModel):
     members: list[str] | None = None
     profiles: dict[str, int] | None = None
     error: str | None = None
+    #: The instant the job evaluated against (PQL's `now`), ISO 8601 UTC.
+    evaluatedAt: str | None = None
+    #: False: `size` is estimated from `sample`, within `interval`.
+    exact: bool | None = None
+    interval: Interval | None = None
+    sample: Sample | None = None
+
+    def measured(self) -> str:
+        """How the size was measured, in a few words ("" when nothing is known yet)."""
+        if self.exact is None:
+            return ""
+        words = ["exact" if self.exact else "estimate"]
+        if self.interval is not None:
+            words.append(f"95% {self.interval.low}-{self.interval.high}")
+        if self.sample is not None:
+            of = f" of {self.sample.of}" if self.sample.of is not None else ""
+            words.append(f"sample {self.sample.size}{of}")
+        if self.evaluatedAt:
+            words.append(f"as of {self.evaluatedAt}")
+        return ", ".join(words)
 
 
 class JobsOut(Output):
@@ -62,6 +90,8 @@ class JobsOut(Output):
                 line += f"; size {size}"
             if job.profiles:
                 line += "; profiles " + ", ".join(f"{k}={v}" for k, v in job.profiles.items())
+            if job.measured():
+                line += f" ({job.measured()})"
             if job.error:
                 line += f"; error: {job.error}"
             t.line(line)
@@ -158,6 +188,7 @@ def segment_job(job: SegmentJob) -> Job:
         done=status in SegmentJobStatus.TERMINAL,
         profiles={k: int(v) for k, v in counts.items()} if counts else None,
         error=_errors(job),
+        **_counted(job, status == "SUCCEEDED"),
     )
 
 
@@ -172,7 +203,60 @@ def export_job(job: ExportJob) -> Job:
         done=status in ExportJobStatus.TERMINAL,
         profiles={"exported": exported} if exported is not None else None,
         error=_errors(job),
+        **_counted(job, status == "SUCCEEDED"),
     )
+
+
+def _iso_ms(ms: float | None) -> str | None:
+    if not ms:
+        return None
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
+
+
+def _counted(job: SegmentJob | ExportJob, succeeded: bool) -> dict[str, Any]:
+    """A job counts every profile: exact, evaluated when it started."""
+    total = job.metrics.total_time if job.metrics else None
+    start = total.start_time_in_ms if total else None
+    return {
+        "evaluatedAt": _iso_ms(start or job.creation_time),
+        "exact": True if succeeded else None,
+    }
+
+
+def _estimated(estimate: Estimate, size: int) -> dict[str, Any]:
+    """Exact when every profile was read; else the sample read and the 95% interval."""
+    read, total = estimate.profiles_read_so_far, estimate.total_rows
+    error = float(estimate.standard_error or 0)
+    if read is not None and total is not None and read >= total and error == 0:
+        return {"exact": True}
+    low = max(estimate.profiles_matched_so_far or 0, round(size - 1.96 * error))
+    high = round(size + 1.96 * error) if total is None else min(total, round(size + 1.96 * error))
+    return {
+        "exact": False,
+        "interval": Interval(low=low, high=high),
+        "sample": Sample(size=read, of=total) if read is not None else None,
+    }
+
+
+async def fixed_clock(call: Call) -> str | None:
+    """The local sandbox's evaluation clock when it is fixed (a set clock or SEG_SANDBOX_NOW),
+    which its jobs and previews evaluate against instead of the wall clock; else None."""
+    if call.runtime.config.kind != "local":
+        return None
+    clock = await call.client.local_clock(sandbox=call.sandbox)
+    return clock.now if clock.fixed else None
+
+
+async def stamp(call: Call, jobs: list[Job]) -> list[Job]:
+    """`jobs` with the local sandbox's fixed clock as the instant they evaluated against."""
+    if not any(j.evaluatedAt for j in jobs):
+        return jobs
+    now = await fixed_clock(call)
+    if now is None:
+        return jobs
+    return [j.model_copy(update={"evaluatedAt": now}) if j.evaluatedAt else j for j in jobs]
 
 
 async def preview(call: Call, preview_id: str, sample: int) -> Job:
@@ -197,6 +281,15 @@ async def preview(call: Call, preview_id: str, sample: int) -> Job:
         size=estimate.estimated_size if known else None,
         members=members,
         error=error or None,
+        # Adobe's estimate does not say when it ran: the time it was read, seconds after
+        **(
+            {
+                "evaluatedAt": _iso_ms(time.time() * 1000),
+                **_estimated(estimate, estimate.estimated_size or 0),
+            }
+            if known
+            else {}
+        ),
     )
 
 
@@ -210,7 +303,7 @@ async def _wait(call: Call, what: str, fetch: Callable[[], Awaitable[Job]], wait
         return job.done, f"{what}: {job.status}"
 
     await call.wait(poll, wait)
-    return latest[0]
+    return (await stamp(call, latest))[0]
 
 
 async def wait_segment_job(call: Call, job_id: str, wait: float) -> Job:

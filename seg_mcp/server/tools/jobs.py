@@ -74,7 +74,7 @@ async def get_job(
                     f"no such job(s): {', '.join(missing)}",
                     hint="Check the handles: get_job recent='segment-job' lists recent jobs.",
                 )
-            return JobsOut(jobs=jobs)
+            return JobsOut(jobs=await _jobs.stamp(call, jobs))
         out = []
         for kind, job_id in parsed:
             if kind == "preview":
@@ -103,7 +103,7 @@ async def get_job(
         jobs = [_jobs.export_job(j) for j in page.records]
         linked = link_query(link_href(page.link.next if page.link else None), ["offset"])
         nxt = {"offset": linked.get("offset")} if linked is not None else None
-    return JobsOut(jobs=jobs, **call.paging(nxt))
+    return JobsOut(jobs=await _jobs.stamp(call, jobs), **call.paging(nxt))
 
 
 async def _confirm_cancel(call: Call, handle: str) -> Confirmation:
