@@ -335,13 +335,16 @@ class Operation(Generic[P, R]):
 
     @cached_property
     def response_model(self) -> type[AEPModel] | None:
-        """The model the response parses into (`Model` or `Model | None`), if it is one: a body
-        that does not parse comes back as that model holding the body as sent."""
+        """The model the response parses into (`Model` or `Model | None`), if it is one whose
+        every field may be absent: a body that does not parse comes back as that model holding the
+        body as sent (a model with required fields could not be read without them)."""
         tp = self.response
         if allows_none(tp):
             rest = [a for a in get_args(tp) if a is not type(None)]
             tp = rest[0] if len(rest) == 1 else None
-        return tp if isinstance(tp, type) and issubclass(tp, AEPModel) else None
+        if not (isinstance(tp, type) and issubclass(tp, AEPModel)):
+            return None
+        return None if any(f.is_required() for f in tp.model_fields.values()) else tp
 
     def __repr__(self) -> str:
         return f"Operation({self.operation_id}: {self.http_method} {self.path})"

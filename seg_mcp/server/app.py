@@ -23,6 +23,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import ValidationError
 
 from seg_mcp.aep import AEPClient, AEPError
+from seg_mcp.aep.base import parse_warnings
 from seg_mcp.config import BackendConfig, default_audit_log
 from seg_mcp.server import apps, confirm, failures, prompts, resources
 from seg_mcp.server.confirm import ConfirmForm
@@ -78,6 +79,17 @@ def _result(output: Output) -> CallToolResult:
     )
 
 
+def _unread_note(unread: list[str], shown: int = 5) -> str:
+    """What the platform answered that this server could not read (the client kept it)."""
+    more = f"\n(and {len(unread) - shown} more)" if len(unread) > shown else ""
+    return (
+        "Note: part of the platform's answer was not in the shape seg-mcp expects, so the result "
+        "above may be missing it (it was kept as sent and logged):\n"
+        + "\n".join(unread[:shown])
+        + more
+    )
+
+
 def _error(text: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
@@ -92,6 +104,8 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
         sandbox = kwargs.get("sandbox") or runtime.config.default_sandbox
         call = Call(runtime, spec, ctx, sandbox)
         token = current_tool.set(spec.name)
+        unread: list[str] = []
+        unread_token = parse_warnings.set(unread)
         try:
             if spec.sandboxed:
                 kwargs["sandbox"] = sandbox
@@ -115,7 +129,10 @@ def _mcp_function(spec: ToolSpec, runtime: Runtime) -> Any:
             return _error(failures.unexpected(spec.name, sandbox, spec.writes))
         finally:
             current_tool.reset(token)
+            parse_warnings.reset(unread_token)
         result = _result(output)
+        if unread:
+            result.content.append(TextContent(type="text", text=_unread_note(unread)))
         if apps.shown(spec.handler, ctx):
             result.content.append(TextContent(type="text", text=apps.SHOWN))
         return result

@@ -17,7 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from seg_mcp.aep import REGISTRY, InvalidParametersError, invoke
+from seg_mcp.aep import REGISTRY, InvalidParametersError, ResponseFormatError, invoke
 from seg_mcp.aep.base import parse_warnings
 from seg_mcp.aep.models import Audience, ExportJob, SegmentDefinitionList, SegmentJob
 
@@ -208,3 +208,11 @@ async def test_request_bodies_are_still_checked_strictly() -> None:
         with pytest.raises(InvalidParametersError, match="mergePolicy: Input should be"):
             await client.create_export_job({**body, "mergePolicy": "not an object"})
     assert recorder.requests == []
+
+
+async def test_a_model_unreadable_without_its_required_fields_is_a_format_error() -> None:
+    # The local clock cannot be read without `now` and `fixed`: no instance can stand for it.
+    recorder = Recorder(lambda r: json_response(200, {"now": "2026-11-01T00:00:00Z"}))
+    async with client_for(recorder) as client:
+        with pytest.raises(ResponseFormatError, match=r"localClock: .* fixed: Field required"):
+            await client.local_clock()
