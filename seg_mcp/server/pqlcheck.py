@@ -1,17 +1,32 @@
-"""The local PQL check the tools run (`seg_mcp.pql.check`), shaped as a `CheckReport`."""
+"""The local PQL check the tools run (`seg_mcp.pql.check`), shaped as a `CheckReport`; and the
+warning for `inSegment` ids a sandbox does not have (`warn_unknown_segments`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from seg_mcp import pql
+from seg_mcp.aep.errors import APIError, NotFoundError
+from seg_mcp.aep.models.common import BulkGetResponse
 from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic
+from seg_mcp.pql.segmentrefs import unknown_segments
 from seg_mcp.server.output import Text, clean
 
-__all__ = ["CheckReport", "Checked", "DiagnosticOut", "check", "not_saved"]
+__all__ = [
+    "CheckReport",
+    "Checked",
+    "DiagnosticOut",
+    "check",
+    "not_saved",
+    "warn_unknown_segments",
+]
+
+BulkGet = Callable[[list[str]], Awaitable[BulkGetResponse[Any]]]
+"""A sandbox's bulk-get of segment definitions or audiences by id."""
 
 
 class DiagnosticOut(BaseModel):
@@ -92,3 +107,40 @@ def check(text: str, catalog: FieldCatalog | None = None) -> CheckReport:
         report.segment_ids = list(analysis.segment_ids)
         report.eligibility = {"batch": elig.batch, "streaming": elig.streaming, "edge": elig.edge}
     return report
+
+
+async def warn_unknown_segments(
+    report: CheckReport, definitions: BulkGet, audiences: BulkGet
+) -> CheckReport:
+    """Add a warning for each `inSegment` id of ``report`` that the sandbox has neither as a
+    segment definition nor as an audience (it would qualify nobody). ``definitions`` and
+    ``audiences`` are the sandbox's bulk-gets (the tool calls them, declaring the operations)."""
+    if not report.segment_ids or report.ast is None:
+        return report
+    missing = await _missing(definitions, report.segment_ids)
+    if missing:
+        missing = await _missing(audiences, sorted(missing))
+    if missing:
+        known = set(report.segment_ids) - missing
+        found = [_diag(d) for d in unknown_segments(report.ast, known)]
+        report.diagnostics = sorted(
+            [*report.diagnostics, *found], key=lambda d: (d.line, d.column, d.end_column)
+        )
+    return report
+
+
+async def _missing(get: BulkGet, ids: list[str]) -> set[str]:
+    """Which of ``ids`` a bulk-get (100 at a time) does not find; none when the platform will
+    not say."""
+    missing: set[str] = set()
+    for start in range(0, len(ids), 100):
+        chunk = ids[start : start + 100]
+        try:
+            answer = await get(chunk)
+        except NotFoundError:  # none of them exists
+            missing.update(chunk)
+            continue
+        except APIError:  # not allowed to look, or the platform failed: no warning
+            return set()
+        missing.update(i for i in chunk if i not in answer.found())
+    return missing

@@ -10,7 +10,7 @@ from seg_mcp.aep import AEPError
 from seg_mcp.aep.models.common import Expression
 from seg_mcp.aep.models.segment_definitions import SegmentConversionRequest
 from seg_mcp.server.output import Output, Page, Text, clean
-from seg_mcp.server.pqlcheck import Checked, CheckReport, check
+from seg_mcp.server.pqlcheck import Checked, CheckReport, check, warn_unknown_segments
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import Cursor, Limit, Matching, Pql
@@ -56,7 +56,7 @@ def _as_out(report: CheckReport, **extra: object) -> CheckOut:
     TOOLS,
     toolset="pql",
     annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
-    operations=("convertSegmentDefinition",),
+    operations=("convertSegmentDefinition", "bulkGetSegmentDefinitions", "bulkGetAudiences"),
 )
 async def check_pql(
     call: Call,
@@ -73,7 +73,12 @@ async def check_pql(
     sessions). Forms for chain/WHEN, products in an event, dates: pql-guide://assistant."""
     if not online:
         return _as_out(check(pql))
-    report = check(pql, await call.runtime.catalog(call.sandbox))
+    client, where = call.client, call.sandbox
+    report = await warn_unknown_segments(
+        check(pql, await call.runtime.catalog(where)),
+        lambda ids: client.bulk_get_segment_definitions(ids, sandbox=where),
+        lambda ids: client.bulk_get_audiences(ids, sandbox=where),
+    )
     if not report.ok:
         return _as_out(report, fields_checked=True)
     body = SegmentConversionRequest(expression=Expression(value=pql))
