@@ -91,6 +91,10 @@ def _body(raw: str | None) -> Any:
 def _jsonable(value: Any) -> Any:
     from pydantic import BaseModel
 
+    from seg_mcp.aep.models import AEPModel
+
+    if isinstance(value, AEPModel):
+        return value.to_wire()  # as the platform sent it, values the model could not read too
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, list | tuple):

@@ -43,6 +43,14 @@ DEFINITIONS = {
     "link": {},
 }
 
+#: An export job whose creationTime is a date (the model reads epoch milliseconds).
+EXPORT_JOB = {
+    "id": 1,
+    "status": "SUCCEEDED",
+    "destination": {"datasetId": "d1", "segmentPerBatch": False},
+    "creationTime": "2018-10-04T01:19:33Z",
+}
+
 
 @dataclass
 class FakeAdobe:
@@ -59,6 +67,7 @@ class FakeAdobe:
                 Route("/data/core/ups/audiences", self.audiences, methods=["GET"]),
                 Route("/data/core/ups/audiences/{audience_id}", self.audience, methods=["GET"]),
                 Route("/data/core/ups/preview", self.preview, methods=["POST"]),
+                Route("/data/core/ups/export/jobs/{job_id}", self.export_job, methods=["GET"]),
             ]
         )
 
@@ -143,6 +152,15 @@ class FakeAdobe:
             },
             201,
         )
+
+    async def export_job(self, request: Request) -> Response:
+        """Export job 1 with a creation time the model cannot read; any other id: not JSON."""
+        refused = await self._record(request)
+        if refused:
+            return refused
+        if request.path_params["job_id"] != "1":
+            return Response("<html>maintenance</html>", media_type="text/html")
+        return JSONResponse(EXPORT_JOB)
 
 
 @contextmanager

@@ -10,7 +10,15 @@ import pytest
 
 from seg_mcp.cli import main
 
-from .fake_adobe import DEFINITIONS, FAKE_CLIENT_ID, FAKE_ORG, FAKE_SECRET, FAKE_TOKEN, FakeAdobe
+from .fake_adobe import (
+    DEFINITIONS,
+    EXPORT_JOB,
+    FAKE_CLIENT_ID,
+    FAKE_ORG,
+    FAKE_SECRET,
+    FAKE_TOKEN,
+    FakeAdobe,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -135,3 +143,24 @@ def test_reprs_hold_no_secret(fake_adobe: FakeAdobe) -> None:
     texts = [repr(config), str(config), config.describe(), repr(config.profiles[0])]
     texts += [repr(c) + repr(c.token_provider) for c in config.credentials()]
     assert [t for t in texts if FAKE_SECRET in t] == []
+
+
+@pytest.mark.parametrize(
+    ("job_id", "printed", "unread"),
+    [
+        ("1", EXPORT_JOB, "ExportJob at creationTime: Input should be a valid integer"),
+        ("2", "<html>maintenance</html>", "ExportJob: (body): Invalid JSON"),
+    ],
+)
+def test_an_answer_the_model_cannot_read_is_printed_as_sent_with_a_warning(
+    fake_adobe: FakeAdobe,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    job_id: str,
+    printed: object,
+    unread: str,
+) -> None:
+    assert main(["api", "retrieveExportJob", "--path", f"EXPORT_JOB_ID={job_id}"]) == 0
+    assert json.loads(capsys.readouterr().out) == printed
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith(f"retrieveExportJob: kept as sent, did not parse: {unread}")

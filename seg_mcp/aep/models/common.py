@@ -73,7 +73,12 @@ class Unparsed:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.model} at {self.path or '(body)'}: {self.reason}"
+        # The reason of a whole body that did not parse names its place itself ("(body): ...").
+        return (
+            f"{self.model} at {self.path}: {self.reason}"
+            if self.path
+            else f"{self.model}: {self.reason}"
+        )
 
 
 class AEPModel(BaseModel):
