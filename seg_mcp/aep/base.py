@@ -295,6 +295,13 @@ class BaseAEPClient:
         if not content.strip() or op.response is type(None):
             if op.response_optional:
                 return op.response_adapter.validate_python(None)
+            model = op.response_model
+            if model is not None and is_write(op):
+                # A write's 2xx says it happened (reference §13.1: any 2xx, body optional); what
+                # it made is not in the answer, and the warning says so.
+                empty = model.as_unparsed({}, f"HTTP {response.status_code} came with no body")
+                self._warn(op, response, str(empty.unparsed()[0]))
+                return cast(R, empty)
             raise ResponseFormatError(
                 f"{op.operation_id}: HTTP {response.status_code} came with an empty body",
                 status=response.status_code,

@@ -219,3 +219,18 @@ async def test_a_model_unreadable_without_its_required_fields_is_a_format_error(
     async with client_for(recorder) as client:
         with pytest.raises(ResponseFormatError, match=r"localClock: .* fixed: Field required"):
             await client.local_clock()
+
+
+@pytest.mark.parametrize("status", [200, 201, 204])
+async def test_a_write_answered_without_a_body_happened(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Reference §13.1: audiences answer 200 or 201, deletes 200 or 204, with or without a body.
+    recorder = Recorder(lambda r: json_response(status))
+    async with client_for(recorder) as client:
+        created = await client.create_audience({"name": "gold", "type": "ExternalSegment"})
+        deleted = await client.delete_audience("a1")
+    assert isinstance(created, Audience) and created.id is None and created.to_wire() == {}
+    assert deleted is None
+    assert [str(p) for p in created.unparsed()] == [f"Audience: HTTP {status} came with no body"]
+    assert "createAudience: kept as sent, did not parse: Audience: HTTP" in caplog.text
