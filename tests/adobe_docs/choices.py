@@ -217,3 +217,12 @@ DEVIATIONS: dict[str, tuple[int, str, str]] = {
         "against the sandbox's XDM schema and names the unknown ones",
     ),
 }
+
+#: Samples that wait for work elsewhere in issue 15: sample id -> (text of the answer while it
+#: waits, what it waits for). Once the work lands the sample passes like any other.
+PENDING: dict[str, tuple[str, str]] = {
+    "createPreview:create": (
+        "unknown event field `metrics.commerce.abandons.value`",
+        "issue 15 item 4: the generated data has no commerce abandons metric yet",
+    ),
+}
