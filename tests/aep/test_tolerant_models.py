@@ -234,3 +234,45 @@ async def test_a_write_answered_without_a_body_happened(
     assert deleted is None
     assert [str(p) for p in created.unparsed()] == [f"Audience: HTTP {status} came with no body"]
     assert "createAudience: kept as sent, did not parse: Audience: HTTP" in caplog.text
+
+
+# -- where Adobe's documents disagree (reference §13), both forms read -----------------------
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        # the guides: {<entityId>: {"_href", "endCustomerIds"}}
+        [{"e1": {"_href": "/x/e1", "endCustomerIds": {"c1": {"id": "c1"}}}}],
+        # the spec: {"objectId", "_href", "relatedObjects"}
+        [{"objectId": "e1", "_href": "/x/e1", "relatedObjects": [{"objectId": "c1"}]}],
+    ],
+    ids=["guides", "spec"],
+)
+async def test_preview_results_in_either_shape_name_the_same_profiles(
+    results: list[dict[str, Any]],
+) -> None:
+    body = {"results": results, "state": "RESULT_READY"}
+    preview = await _answer(body, "retrieve_preview", "p1")
+    assert [(e.entity_id, e.href, e.related_ids) for e in preview.entities()] == [
+        ("e1", "/x/e1", ("c1",))
+    ]
+    assert preview.unparsed() == [] and preview.to_wire() == body
+
+
+@pytest.mark.parametrize("status", ["NEW", "PROCESSING", "QUEUED"])
+async def test_a_new_segment_job_in_any_state_is_read(status: str) -> None:
+    recorder = Recorder(lambda r: json_response(200, {"id": "j1", "status": status}))
+    async with client_for(recorder) as client:
+        job = await client.create_segment_job(["s1"])
+    assert (job.id, job.status, job.unparsed()) == ("j1", status, [])
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [1538615973895, 1538615973, 1538615973895123, "1538615973895", 1538615973895.0],
+    ids=["ms", "s", "µs", "digits", "float"],
+)
+async def test_timestamps_in_any_unit_or_spelling_are_read_as_sent(sent: Any) -> None:
+    job = await _answer({"id": 1, "creationTime": sent}, "retrieve_export_job", "1")
+    assert job.creation_time == int(sent) and job.unparsed() == []
