@@ -129,6 +129,18 @@ def _check_name(name: str, path: str) -> None:
         )
 
 
+def _check_case(names: dict[str, str], key: str, path: str, where: str) -> None:
+    """Refuse ``key`` when ``names`` (lower case -> name) holds a name that differs from it only
+    by case: XDM field names are case-sensitive, but the sandbox's tables (DuckDB) are not, so the
+    two cannot both be stored, and merging them would rename one."""
+    other = names.get(key.lower())
+    if other is not None and other != key:
+        raise Mismatch(
+            f"{join(path, key)}: differs only by case from {join(path, other)} {where}; XDM "
+            "field names are case-sensitive and the local sandbox cannot store both: rename one"
+        )
+
+
 def _check_scalar(value: Any, f: xdm.XdmField, path: str) -> None:
     """Value-level checks (a `Typed` has no value: DuckDB checks it when reading)."""
     try:
@@ -158,10 +170,15 @@ def fit(value: Any, f: xdm.XdmField | None, name: str, path: str) -> xdm.XdmFiel
         raise Mismatch(f"{path}: found {FOUND[kind]}, but the field is {_EXPECTED[f.type]}")
     if f.type == "object":
         kids = []
+        declared = {c.name.lower(): c.name for c in f.fields}
+        given: dict[str, str] = {}
         for key, item in value.items():
             child = f.child(key)
             if child is None:
                 _check_name(key, join(path, key))
+                _check_case(declared, key, path, "(declared, or on an earlier line)")
+            _check_case(given, key, path, "on the same line")
+            given[key.lower()] = key
             got = fit(item, child, key, join(path, key))
             if got is not None:
                 kids.append(got)
@@ -187,8 +204,11 @@ def _infer(value: Any, kind: str, name: str, path: str) -> xdm.XdmField | None:
         return xdm.XdmField(name, _INFERRED[kind])
     if kind == "object":
         kids = []
+        given: dict[str, str] = {}
         for key, item in value.items():
             _check_name(key, join(path, key))
+            _check_case(given, key, path, "on the same line")
+            given[key.lower()] = key
             got = fit(item, None, key, join(path, key))
             if got is not None:
                 kids.append(got)

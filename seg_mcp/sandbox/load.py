@@ -113,6 +113,8 @@ def _detect(cur: Cursor, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
             continue
         try:
             rel = cur.sql(f"SELECT * FROM read_json({_sql_file(path)}, {_DETECT}) LIMIT 0")
+            if _renamed(rel.columns):
+                raise _Suspect("field names that differ only by case")
             shape = {
                 name: from_duckdb_type(t) for name, t in zip(rel.columns, rel.types, strict=True)
             }
@@ -125,6 +127,15 @@ def _detect(cur: Cursor, job: _Job) -> tuple[xdm.XdmField, xdm.XdmField]:
         except (duckdb.Error, Mismatch) as exc:
             raise _Suspect(str(exc)) from None
     return roots[0], roots[1]
+
+
+def _renamed(columns: list[str]) -> bool:
+    """Whether DuckDB renamed a top-level key that differs from another only by case (it reads
+    `prefs` and `Prefs` as columns `prefs` and `Prefs_1`)."""
+    lowered = {c.lower() for c in columns}
+    return len(lowered) < len(columns) or any(
+        (m := re.fullmatch(r"(.+)_\d+", c)) is not None and m[1].lower() in lowered for c in columns
+    )
 
 
 def _stage(cur: Cursor, table: str, path: Path | None, root: xdm.XdmField, *, event: bool) -> int:

@@ -317,3 +317,64 @@ async def test_served_union_schema_and_catalog_include_loaded_fields(
     assert catalog.get("profile", "loyalty.nicknam") is None
     assert pql.check('loyalty.nickname = "Neo"', catalog).ok
     assert not pql.check('loyalty.nicknam = "Neo"', catalog).ok
+
+
+CASE_COLLISIONS = [  # (profile lines, bad line, message) — XDM names are case-sensitive
+    (
+        [person("a", Loyalty={"tier": "gold"})],
+        1,
+        "Loyalty: differs only by case from loyalty (declared, or on an earlier line)",
+    ),
+    (
+        [person("a"), person("b", loyalty={"Points": 3})],
+        2,
+        "loyalty.Points: differs only by case from loyalty.points (declared, or on an earlier "
+        "line)",
+    ),
+    (
+        [person("a", prefs={"x": 1}), person("b", Prefs={"x": 2})],
+        2,
+        "Prefs: differs only by case from prefs (declared, or on an earlier line)",
+    ),
+    (
+        [person("a", hobby="x", Hobby="y")],
+        1,
+        "Hobby: differs only by case from hobby on the same line",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "bad", "message"), CASE_COLLISIONS)
+def test_a_field_differing_only_by_case_is_named_and_nothing_is_loaded(
+    store: Store, tmp_path: Path, lines: list[dict[str, Any]], bad: int, message: str
+) -> None:
+    profiles = jsonl(tmp_path / "p.jsonl", *lines)
+    fields_before = store.fields(dev(store))
+    with pytest.raises(LoadError) as caught:
+        load(store, dev(store), profiles=profiles)
+    [error] = caught.value.errors
+    assert (error.file, error.line) == (profiles, bad)
+    assert error.message == (
+        message + "; XDM field names are case-sensitive and the local sandbox cannot store both: "
+        "rename one"
+    )
+    assert counts(store) == (0, 0)
+    assert store.fields(dev(store)) == fields_before
+
+
+def test_an_event_field_differing_only_by_case_is_named(store: Store, tmp_path: Path) -> None:
+    profiles = jsonl(tmp_path / "p.jsonl", person("alice"))
+    events = jsonl(tmp_path / "e.jsonl", event("e1", "alice", EventType="x"))
+    with pytest.raises(LoadError) as caught:
+        load(store, dev(store), profiles=profiles, events=events)
+    [error] = caught.value.errors
+    assert (error.file, error.line) == (events, 1)
+    assert error.message.startswith("EventType: differs only by case from eventType ")
+
+
+def test_names_that_only_look_renamed_still_load(store: Store, tmp_path: Path) -> None:
+    profiles = jsonl(tmp_path / "p.jsonl", person("a", prefs="x", prefs_1="y"))
+    result = load(store, dev(store), profiles=profiles)
+    assert set(result.new_fields) == {("profile", "prefs"), ("profile", "prefs_1")}
+    table = dev(store).table("profiles")
+    assert rows(store, f"SELECT prefs, prefs_1 FROM {table}") == [("x", "y")]
