@@ -240,3 +240,37 @@ async def test_segment_job_status_at_creation_and_cancel(raw: httpx2.AsyncClient
     after = await raw.get(f"/segment/jobs/{created['id']}")
     # cancelled, or (had it finished first) deleted
     assert after.status_code == 404 or after.json()["status"] in ("CANCELLING", "CANCELLED")
+
+
+def _first_with_id(op: str) -> Doc | None:
+    """The first documented success request of `op`, if its path names an object."""
+    spec = json.loads((HERE / "samples" / f"{op}.json").read_text())
+    if "{" not in spec["path"]:
+        return None
+    return next(dict(s["request"]) for s in spec["samples"] if s["response"]["status"] < 300)
+
+
+ID_OPERATIONS = [op for op in OPERATIONS if _first_with_id(op)]
+
+
+@pytest.mark.parametrize("op", ID_OPERATIONS)
+async def test_a_missing_object_is_a_404_in_the_service_envelope(
+    raw: httpx2.AsyncClient, op: str
+) -> None:
+    """The documented request on an id the sandbox does not have: 404 in the Segmentation
+    service's error envelope (reference §2.3), as the audience examples show it."""
+    request = _first_with_id(op)
+    assert request is not None
+    response = await raw.request(
+        request["method"],
+        request["path"],
+        params=request["query"],
+        headers=request.get("headers", {}),
+        json=request.get("body"),
+    )
+    assert response.status_code == 404, response.text
+    body = response.json()
+    assert set(body) >= {"requestId", "errors", "type", "title", "status"}
+    assert body["status"] == 404 and list(body["errors"]) == ["404"]
+    assert body["type"].startswith("https://ns.adobe.com/aep/errors/")
+    assert all({"code", "message"} <= set(e) for e in body["errors"]["404"])
