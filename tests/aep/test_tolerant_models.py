@@ -25,11 +25,13 @@ from .helpers import Recorder, client_for, json_response
 from .spec_tools import assert_preserved
 
 SAMPLES = Path(__file__).parents[1] / "adobe_docs" / "samples"
+#: Documented responses the conformance fixtures do not carry (see its README).
+MORE_SAMPLES = Path(__file__).parent / "doc_samples"
 
 
 def _documented() -> list[Any]:
     cases = []
-    for file in sorted(SAMPLES.glob("*.json")):
+    for file in sorted([*SAMPLES.glob("*.json"), *MORE_SAMPLES.glob("*.json")]):
         doc = json.loads(file.read_text(encoding="utf-8"))
         for sample in doc["samples"]:
             if not sample["name"].startswith("error:"):
@@ -276,3 +278,13 @@ async def test_a_new_segment_job_in_any_state_is_read(status: str) -> None:
 async def test_timestamps_in_any_unit_or_spelling_are_read_as_sent(sent: Any) -> None:
     job = await _answer({"id": 1, "creationTime": sent}, "retrieve_export_job", "1")
     assert job.creation_time == int(sent) and job.unparsed() == []
+
+
+async def test_the_older_guides_preview_names_its_three_profiles_only() -> None:
+    doc = json.loads((MORE_SAMPLES / "retrievePreview.json").read_text())
+    preview = await _answer(doc["samples"][0]["response"]["body"], "retrieve_preview", "p1")
+    assert [(e.entity_id, len(e.related_ids)) for e in preview.entities()] == [
+        ("XID_ADOBE-MARKETING-CLOUD-ID-1", 2),
+        ("XID_COOKIE-ID-2", 2),
+        ("XID_ADOBE-MARKETING-CLOUD-ID-3", 0),
+    ]

@@ -104,7 +104,10 @@ class PreviewResults(AEPModel):
                 )
                 continue
             for entity_id, detail in item.items():
-                detail = detail if isinstance(detail, dict) else {}
+                # An entity has `_href` or `endCustomerIds`; an older guide also puts the page's
+                # `state` and `links` inside the last item.
+                if not (isinstance(detail, dict) and detail.keys() & {"_href", "endCustomerIds"}):
+                    continue
                 related_map = detail.get("endCustomerIds") or {}
                 yield PreviewEntity(
                     entity_id=str(entity_id),
