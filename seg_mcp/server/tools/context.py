@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from seg_mcp.server.output import Output, Text
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import ToolSpec, hints, tool
@@ -15,6 +17,8 @@ class SandboxInfo(Output):
     default: bool
     writes_allowed: bool
     why: str
+    #: What PQL's `now` is in this sandbox (UTC): the local sandbox's clock, else wall time.
+    now: str
 
 
 class ContextOut(Output):
@@ -31,7 +35,7 @@ class ContextOut(Output):
         for s in self.sandboxes:
             mark = " (default)" if s.default else ""
             writes = "writes allowed" if s.writes_allowed else "read-only"
-            t.line(f"- sandbox {s.name}{mark}: {s.type}, {writes} ({s.why})")
+            t.line(f"- sandbox {s.name}{mark}: {s.type}, {writes} ({s.why}); now is {s.now}")
         t.line(f"Toolsets: {', '.join(self.toolsets)}. Read-only mode: {self.read_only}.")
         return t.render()
 
@@ -40,16 +44,20 @@ class ContextOut(Output):
     TOOLS,
     toolset="context",
     annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
-    operations=(),
+    operations=("localClock",),
 )
 async def get_context(call: Call) -> ContextOut:
     """Where this server acts: backend (Adobe or the local sandbox), org, sandboxes with their
-    type and whether writes are allowed, enabled toolsets. Call it first."""
+    type, whether writes are allowed and what `now` is, enabled toolsets. Call it first."""
     rt = call.runtime
     config = rt.config
     sandboxes = []
+    wall = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     for name in config.sandboxes:
         posture = await rt.guard.posture(name)
+        now = wall
+        if config.kind == "local":  # its clock may be set (SEG_SANDBOX_NOW, or per sandbox)
+            now = (await call.client.local_clock(sandbox=name)).now
         sandboxes.append(
             SandboxInfo(
                 name=name,
@@ -57,6 +65,7 @@ async def get_context(call: Call) -> ContextOut:
                 default=name == config.default_sandbox,
                 writes_allowed=posture.writes_allowed,
                 why=posture.reason,
+                now=now,
             )
         )
     backend = (
