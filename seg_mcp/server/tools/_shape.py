@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from seg_mcp import pql as pqlkit
 from seg_mcp.aep.models.audiences import Audience
 from seg_mcp.aep.models.common import EvaluationInfo, Expression
 from seg_mcp.aep.models.segment_definitions import SegmentDefinition
@@ -38,6 +40,18 @@ def _pql(expression: Expression | None) -> str | None:
     if expression is None or expression.format != "pql/text":
         return None
     return clean(expression.value)
+
+
+def pql_text(expression: Expression | None) -> str | None:
+    """The PQL text of an expression, a pql/json one printed as text (None: neither)."""
+    if expression is None or not expression.value:
+        return None
+    if expression.format == "pql/json":
+        try:
+            return pqlkit.to_pql_text(pqlkit.from_pql_json(json.loads(expression.value)))
+        except (ValueError, pqlkit.PqlJsonError, pqlkit.PrintError):
+            return None
+    return expression.value if expression.format in (None, "pql/text") else None
 
 
 class DefinitionItem(BaseModel):

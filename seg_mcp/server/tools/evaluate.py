@@ -22,7 +22,8 @@ from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._jobs import JobsOut
-from seg_mcp.server.tools._params import IdText, Pql, Wait
+from seg_mcp.server.tools._params import IdText, OptionalPql, Wait
+from seg_mcp.server.tools._shape import pql_text
 
 TOOLS: list[ToolSpec] = []
 
@@ -33,18 +34,36 @@ SegmentIds = Annotated[list[IdText], Field(min_length=1, max_length=20, descript
     TOOLS,
     toolset="evaluate",
     annotations=hints(read_only=True, destructive=False, idempotent=False, open_world=True),
-    operations=("createPreview", "retrieveEstimate", "retrievePreview"),
+    operations=(
+        "createPreview",
+        "retrieveEstimate",
+        "retrievePreview",
+        "retrieveSegmentDefinitionById",
+    ),
 )
 @audience_view
 async def preview_audience(
     call: Call,
-    pql: Pql,
+    pql: OptionalPql = None,
+    definition_id: Annotated[
+        IdText | None, Field(description="Or preview this saved definition's PQL.")
+    ] = None,
     sample: Annotated[int, Field(ge=0, le=100, description="Members to return.")] = 10,
     wait_seconds: Wait = DEFAULT_WAIT,
     sandbox: Sandbox = None,
 ) -> JobsOut:
-    """Estimate the size of a PQL query and preview sample members, without saving anything.
-    size_known=false means not known yet, not empty."""
+    """Estimate the size of a PQL query (or a saved definition's) and preview sample members,
+    without saving or evaluating anything. size_known=false means not known yet, not empty."""
+    if (pql is None) == (definition_id is None):
+        raise Refusal("give pql or definition_id (one of them).")
+    if definition_id is not None:
+        found = await call.client.retrieve_segment_definition_by_id(
+            definition_id, sandbox=call.sandbox
+        )
+        pql = pql_text(found.expression)
+        if pql is None:
+            raise Refusal(f"segment definition {definition_id} has no PQL expression to preview.")
+    assert pql is not None
     report = check(pql, await call.runtime.catalog(call.sandbox))
     if not report.ok:
         first = report.diagnostics[0]

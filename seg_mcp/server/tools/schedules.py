@@ -14,6 +14,7 @@ from seg_mcp.server import reconcile
 from seg_mcp.server.output import Page, Text, clean
 from seg_mcp.server.runtime import Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
+from seg_mcp.server.tools._named import SCAN_PAGE, named
 from seg_mcp.server.tools._params import Cursor, IdText, Limit, Name, ScheduledId
 from seg_mcp.server.tools._shape import iso
 
@@ -75,14 +76,25 @@ class SchedulesOut(Page):
 async def find_schedules(
     call: Call,
     id: Annotated[IdText | None, Field(description="Get this schedule.")] = None,
+    name: Annotated[Name | None, Field(description="Name contains (case-insensitive).")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
     sandbox: Sandbox = None,
 ) -> SchedulesOut:
-    """List evaluation schedules (paged) or get one by id."""
+    """List evaluation schedules (paged, filter by name) or get one by id."""
     client = call.client
     if id:
         return SchedulesOut(items=[_item(await client.retrieve_schedule(id, sandbox=sandbox))])
+    if name:
+
+        async def fetch(k: int) -> tuple[list[Schedule], bool]:
+            page = await client.list_schedules(
+                start=k * SCAN_PAGE, limit=SCAN_PAGE, sandbox=sandbox
+            )
+            return page.children, bool(page.page and page.page.next not in (None, ""))
+
+        matched, paging = await named(call, fetch, lambda s: s.name, name, cursor, limit)
+        return SchedulesOut(items=[_item(s) for s in matched], **paging)
     start = call.position(cursor, "start")
     listed = await client.list_schedules(start=start, limit=limit, sandbox=sandbox)
     nxt = listed.page.next if listed.page and listed.page.next not in (None, "") else None
