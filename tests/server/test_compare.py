@@ -23,10 +23,14 @@ async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
     return result.structured_content
 
 
-async def size(client: Client, pql: str) -> int:
+async def preview(client: Client, pql: str) -> dict[str, Any]:
     (job,) = (await ok(client, "preview_audience", {"pql": pql, "sample": 0}))["jobs"]
     assert job["done"] and job["size_known"], job
-    return int(job["size"])
+    return job  # type: ignore[no-any-return]
+
+
+async def size(client: Client, pql: str) -> int:
+    return int((await preview(client, pql))["size"])
 
 
 def regions(out: dict[str, Any]) -> dict[str, int]:
@@ -37,7 +41,8 @@ async def test_two_audiences_regions_agree_with_independent_previews(
     make_server: Callable[..., MCPServer],
 ):
     async with Client(make_server()) as client:
-        us, gold = await size(client, US), await size(client, GOLD)
+        us_job, gold = await preview(client, US), await size(client, GOLD)
+        us = us_job["size"]
         both = await size(client, f"{US} and {GOLD}")
         out = await ok(client, "compare_audiences", {"audiences": [US, GOLD]})
         text = (await client.call_tool("compare_audiences", {"audiences": [US, GOLD]})).content
@@ -48,6 +53,9 @@ async def test_two_audiences_regions_agree_with_independent_previews(
         ("B", GOLD, gold),
     ]
     assert all(r["done"] and r["handle"].startswith("preview:") for r in out["regions"])
+    # Measured like the previews: exact in the local sandbox, at the sandbox's clock.
+    assert [r["exact"] for r in out["regions"]] == [us_job["exact"]] * 3 and out["exact"]
+    assert out["evaluatedAt"] == us_job["evaluatedAt"]
     words = text[0].text
     assert f"- A only: {us - both}" in words and f"- A and B: {both}" in words
 

@@ -18,6 +18,7 @@ from seg_mcp.server.pqlcheck import check
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
+from seg_mcp.server.tools._jobs import Interval
 from seg_mcp.server.tools._params import MAX_PQL, Wait
 
 TOOLS: list[ToolSpec] = []
@@ -51,6 +52,9 @@ class Region(BaseModel):
     #: The labels of the audiences its profiles are in (and in no other).
     members: list[str]
     size: int | None = None
+    #: False: `size` is an estimate, within `interval` (95%).
+    exact: bool | None = None
+    interval: Interval | None = None
     #: The preview counting it (for get_job while it runs).
     handle: str
     done: bool
@@ -63,6 +67,10 @@ def region_name(members: list[str], n: int) -> str:
 class CompareOut(Output):
     audiences: list[Compared]
     regions: list[Region]
+    #: True when every region was counted exactly (else the sizes are estimates).
+    exact: bool | None = None
+    #: The latest instant a region was evaluated against, ISO 8601 UTC.
+    evaluatedAt: str | None = None
 
     def text(self) -> str:
         n = len(self.audiences)
@@ -75,7 +83,15 @@ class CompareOut(Output):
         t.line("Profiles in exactly these audiences:")
         for r in self.regions:
             counted = f"{r.size}" if r.size is not None else f"not counted yet ({r.handle})"
+            if r.exact is False:
+                counted = f"about {counted}"
+                if r.interval is not None:
+                    counted += f" (95% {r.interval.low}-{r.interval.high})"
             t.line(f"- {region_name(r.members, n)}: {counted}")
+        if self.exact is False:
+            t.line("Sizes are estimates (sums of estimated regions for the audiences).")
+        if self.evaluatedAt:
+            t.line(f"Evaluated as of {self.evaluatedAt}.")
         if any(not r.done for r in self.regions):
             t.line("Not finished: call get_job with a region's handle, or compare again.")
         return t.render()
@@ -127,6 +143,7 @@ async def compare_audiences(
     subsets = [list(c) for k in range(1, len(labels) + 1) for c in combinations(labels, k)]
     regions: list[Region | None] = [None] * len(subsets)
     limiter = anyio.CapacityLimiter(_AT_ONCE)
+    stamps: list[str] = []
 
     async def count(i: int, members: list[str]) -> None:
         async with limiter:
@@ -137,8 +154,14 @@ async def compare_audiences(
             job = await _jobs.wait_preview(call, started.preview_id, wait_seconds, 0)
         known = job.size_known and job.size is not None
         regions[i] = Region(
-            members=members, size=job.size if known else None, handle=job.handle, done=job.done
+            members=members,
+            size=job.size if known else None,
+            exact=job.exact,
+            interval=job.interval,
+            handle=job.handle,
+            done=job.done,
         )
+        stamps.append(job.evaluatedAt or "")
 
     async with anyio.create_task_group() as group:
         for i, members in enumerate(subsets):
@@ -148,4 +171,10 @@ async def compare_audiences(
         sizes = [r.size for r in counted if a.label in r.members]
         a.size = None if None in sizes else sum(s for s in sizes if s is not None)
         a.pql = clean(a.pql) or ""
-    return CompareOut(audiences=compared, regions=counted)
+    known = [r.exact for r in counted if r.exact is not None]
+    return CompareOut(
+        audiences=compared,
+        regions=counted,
+        exact=all(known) if known else None,
+        evaluatedAt=max(stamps, default="") or None,
+    )

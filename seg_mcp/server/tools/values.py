@@ -15,6 +15,7 @@ from pydantic import Field
 from seg_mcp.aep.models.local import FieldValues, FieldValuesRequest, Sample, Share, ValueCount
 from seg_mcp.aep.models.previews import CreatePreviewRequest, Estimate, PreviewState
 from seg_mcp.pql.catalog import FieldCatalog, FieldInfo, FieldRoot
+from seg_mcp.server.apps import audience_view
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.pqlcheck import check
 from seg_mcp.server.runtime import MAX_WAIT, Call
@@ -67,6 +68,7 @@ def _sampled_words(sample: Sample | None) -> str:
     annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
     operations=("createPreview", "retrieveEstimate"),
 )
+@audience_view
 async def field_values(
     call: Call,
     field: Annotated[
