@@ -14,7 +14,12 @@ def test_every_mounted_route_is_prefixed() -> None:
     assert "/data/core/ups/search/taxonomy" in paths
     assert "/ims/token/v3" in paths  # the IMS routes mount at the root
     assert "/data/foundation/sandbox-management/" in paths  # and so do the platform's
-    assert {p for p in paths if not p.startswith(("/data/", "/ims/"))} == set()
+    # and seg-mcp's own, not Adobe's API, under a path of their own
+    assert {p for p in paths if p.startswith("/seg-mcp/")} == {
+        "/seg-mcp/local/field-values",
+        "/seg-mcp/local/clock",
+    }
+    assert {p for p in paths if not p.startswith(("/data/", "/ims/", "/seg-mcp/local/"))} == set()
 
 
 def test_every_route_module_is_mounted() -> None:
