@@ -13,7 +13,9 @@ Modules: ``pql.lark`` (grammar), ``parser`` (Lark -> AST), ``syntax`` (syntax di
 error recovery), ``mistakes`` (what assistants write instead of PQL), ``terminals`` (the grammar
 in words), ``names`` (functions PQL has or lacks), ``ast``, ``pqljson``, ``printer``,
 ``diagnostics`` (``Diagnostic``, ``render``), ``catalog`` (FieldCatalog), ``functions``,
-``fieldcheck``, ``analysis``, ``explain``, ``checker`` (``check``), ``sql`` (the SQL compiler).
+``fieldcheck``, ``conditions`` (an audience rule must be true/false), ``currency`` (totals that
+mix currencies), ``segmentrefs`` (``inSegment`` ids a sandbox lacks), ``analysis``, ``explain``,
+``checker`` (``check``), ``sql`` (the SQL compiler).
 """
 
 from __future__ import annotations
