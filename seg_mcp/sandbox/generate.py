@@ -2,8 +2,13 @@
 
 Every value is a function of (row number, seed) through DuckDB's `hash()`, so the same seed, size
 and anchor time give the same dataset (DuckDB is pinned to 2.0.x). The values are drawn from
-`vocabulary`. Events are spread over the 365 days before the anchor (the sandbox clock), so
-`occurs <= 30 days before now` finds recent ones.
+`vocabulary`. Events are spread over the 365 days before the anchor (the sandbox clock), denser
+toward it (a draw u in [0, 1) lands u^2 of the year back: 5% of events in the last day), so
+`occurs <= 30 days before now`, `yesterday` and `today` find people. The data covers the fields
+Adobe's example queries use (tests/sandbox/test_doc_examples.py): half the work addresses write
+the country code in `country` (`workAddress.country = "US"`), abandoned checkouts carry
+`commerce.cartAbandons` and `metrics.commerce.abandons`, web hits Adobe Analytics'
+`_experience.analytics.endUser.firstWeb.webPageDetails.isHomePage`.
 """
 
 from __future__ import annotations
@@ -95,6 +100,7 @@ WITH base AS (
     {r.pick(tuple(LAST_NAMES), "i", "ln")} AS ln,
     {r.below("i", "city", len(CITIES))} AS ci,
     {r.below("i", "wcity", len(CITIES))} AS wi,
+    {r.unit("i", "wctry")} AS uwc,
     DATE '1945-01-01' + ({r.below("i", "bd", 22645)})::INTEGER AS bd,
     {r.unit("i", "gender")} AS ug,
     {r.unit("i", "email")} AS ue,
@@ -124,8 +130,8 @@ SELECT
                || {r.pick(STREETS, "i", "st")},
     'city': {city}, 'stateProvince': {state}, 'postalCode': {postal},
     'countryCode': {ccode}, 'country': {country}}} AS "homeAddress",
-  CASE WHEN uw < 0.4 THEN {{'city': {wcity}, 'stateProvince': {wstate},
-                            'countryCode': {wccode}, 'country': {wcountry}}} END AS "workAddress",
+  CASE WHEN uw < 0.4 THEN {{'city': {wcity}, 'stateProvince': {wstate}, 'countryCode': {wccode},
+    'country': CASE WHEN uwc < 0.5 THEN {wccode} ELSE {wcountry} END}} END AS "workAddress",
   CASE WHEN ue < 0.9 THEN {{'address': lower(fn || '.' || ln || i::VARCHAR || '@' || dom),
                             'status': CASE WHEN ue < 0.85 THEN 'active' ELSE 'incomplete' END}}
   END AS "personalEmail",
@@ -185,12 +191,13 @@ WITH p AS (
 ), e AS (
   SELECT p.i, p.pid, r.j, p.di, p.cur,
     {r.below("p.i, r.j", "type", 100)} AS bucket,
-    {r.below("p.i, r.j", "when", 365 * 86400)} AS ago,
+    floor({365 * 86400} * pow({r.unit("p.i, r.j", "when")}, 2))::BIGINT AS ago,
     {r.below("p.i, r.j", "product", 1000003)} AS ph,
     {r.below("p.i, r.j", "page", len(PAGES))} AS pg,
     {r.unit("p.i, r.j", "track")} AS utrack,
     {r.below("p.i, r.j", "camp", len(CAMPAIGNS))} AS camp,
     {r.below("p.i, r.j", "tp", len(TRACKING_PREFIXES))} AS tp,
+    {r.unit("p.i, r.j", "abandon")} < 0.35 AS abandoned,
     1 + {r.below("p.i, r.j", "items", 3)} AS n_items
   FROM p, range(p.k) r(j)
 ), t AS (
@@ -225,6 +232,8 @@ SELECT
       'purchases': {{'value': 1.0}}}}
     WHEN et = 'commerce.productViews' THEN {{'productViews': {{'value': 1.0}}}}
     WHEN et = 'commerce.productListAdds' THEN {{'productListAdds': {{'value': 1.0}}}}
+    WHEN et = 'commerce.checkouts' AND abandoned
+      THEN {{'checkouts': {{'value': 1.0}}, 'cartAbandons': {{'value': 1.0}}}}
     WHEN et = 'commerce.checkouts' THEN {{'checkouts': {{'value': 1.0}}}}
   END AS "commerce",
   pli AS "productListItems",
@@ -241,7 +250,11 @@ SELECT
     'campaignName': {_list(CAMPAIGNS)}[camp + 1]}} END AS "marketing",
   CASE WHEN et = 'directMarketing.emailOpened' THEN {{'opens': {{'value': 1.0}}}}
        WHEN et = 'directMarketing.emailClicked' THEN {{'clicks': {{'value': 1.0}}}}
-  END AS "directMarketing"
+  END AS "directMarketing",
+  CASE WHEN et = 'commerce.checkouts' AND abandoned
+    THEN {{'commerce': {{'abandons': {{'value': 1.0}}}}}} END AS "metrics",
+  CASE WHEN NOT is_email THEN {{'analytics': {{'endUser': {{'firstWeb': {{'webPageDetails': {{
+    'isHomePage': pli IS NULL AND {page_home}[pg + 1]}}}}}}}}}} END AS "_experience"
 FROM x
 """
 

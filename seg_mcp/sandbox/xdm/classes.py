@@ -190,6 +190,7 @@ EVENT_FIELDS: tuple[XdmField, ...] = (
         _measure("productViews", "A product was viewed."),
         _measure("productListAdds", "A product was added to the cart."),
         _measure("checkouts", "A checkout was started."),
+        _measure("cartAbandons", "A cart was abandoned (a checkout with no purchase)."),
     ),
     XdmField(
         "productListItems",
@@ -222,6 +223,34 @@ EVENT_FIELDS: tuple[XdmField, ...] = (
         "Direct marketing (email) details.",
         _measure("opens", "An email was opened."),
         _measure("clicks", "A link in an email was clicked."),
+    ),
+    _object(
+        "metrics",
+        "Measures of the event as Adobe's API examples name them.",
+        _object("commerce", "Commerce measures.", _measure("abandons", "A cart was abandoned.")),
+    ),
+    _object(
+        "_experience",
+        "Adobe solution fields (the Adobe Analytics ExperienceEvent field group).",
+        _object(
+            "analytics",
+            "Adobe Analytics details of the hit.",
+            _object(
+                "endUser",
+                "The visitor.",
+                _object(
+                    "firstWeb",
+                    "The visitor's first web page of the visit.",
+                    _object(
+                        "webPageDetails",
+                        "Details of that page.",
+                        XdmField(
+                            "isHomePage", "boolean", description="Whether it is the home page."
+                        ),
+                    ),
+                ),
+            ),
+        ),
     ),
 )
 
