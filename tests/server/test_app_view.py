@@ -80,11 +80,13 @@ view.srcdoc = VIEW_HTML;
 </script></body></html>"""
 
 
-def host_page(view_html: str) -> str:
-    """The host page around the view, its default CSP injected as the spec's sandbox does."""
+def host_page(view_html: str, server_tools: bool = True) -> str:
+    """The host page around the view, its default CSP injected as the spec's sandbox does;
+    `server_tools=False`: a host that does not let views call tools."""
     meta = f'<meta http-equiv="Content-Security-Policy" content="{DEFAULT_CSP}">'
     secured = view_html.replace("<head>", "<head>" + meta, 1)
-    return HOST.replace("VIEW_HTML", json.dumps(secured).replace("</", "<\\/"))
+    page = HOST.replace("VIEW_HTML", json.dumps(secured).replace("</", "<\\/"))
+    return page if server_tools else page.replace("{serverTools: {}}", "{}")
 
 
 def wire(result: Any) -> dict[str, Any]:
@@ -250,6 +252,46 @@ async def test_the_audience_view_in_chromium(
     assert sizes and sizes[-1]["height"] > 0
     assert requests == [] and console_errors == []  # nothing fetched, nothing the CSP refused
     assert (tmp_path / "audience-view-light.png").stat().st_size > 0
+
+
+async def test_a_values_result_in_a_host_that_keeps_tools_to_itself(
+    make_server: Callable[..., MCPServer], tmp_path: Path
+) -> None:
+    """The view opened by field_values: the audience is `within`, its size the population; a
+    host without `serverTools` gets the view with its buttons off, and no call is attempted."""
+    from playwright.async_api import async_playwright, expect
+
+    args = {"field": "homeAddress.countryCode", "within": GOLD}
+    async with Client(make_server(), extensions=[APPS]) as client:
+        result = await client.call_tool("field_values", args)
+    out = result.structured_content
+    assert out is not None and len(out["values"]) > 1
+    async with async_playwright() as pw:
+        context = await launch(pw, tmp_path / "chromium-profile")
+        try:
+            page = context.pages[0] if context.pages else await context.new_page()
+            await page.set_content(host_page(apps.html(), server_tools=False))
+            await page.wait_for_function("window.host.initialized")
+            await page.evaluate("([a, r]) => window.host.deliver(a, r)", [args, wire(result)])
+            view = page.frame_locator("#view")
+            await expect(view.locator("#size")).to_have_text(
+                f"{approx(out)}{out['population']:,} profiles"
+            )
+            await expect(view.locator("#pql")).to_have_text(GOLD)
+            rows = view.locator(f'figure[data-field="{args["field"]}"] tbody tr')
+            labels, counts = bars(out)
+            await expect(rows.locator("th")).to_have_text(labels)
+            await expect(rows.locator("td.value")).to_have_text(
+                [re.compile(rf"^{c:,} \(") for c in counts]
+            )
+            for button in ("#breakdown-button", "#overlap-button", "#save-button"):
+                await expect(view.locator(button)).to_be_disabled()
+            await expect(view.locator("#status")).to_have_text(
+                "This host shows the view without letting it call tools."
+            )
+            assert await page.evaluate("window.host.calls") == []
+        finally:
+            await context.close()
 
 
 def facts(out: Any) -> Any:
