@@ -332,6 +332,11 @@ CASE_COLLISIONS = [  # (profile lines, bad line, message) — XDM names are case
         "line)",
     ),
     (
+        [person("a", prefs={"x": 1}), person("b", prefs={"X": 2})],
+        2,
+        "prefs.X: differs only by case from prefs.x (declared, or on an earlier line)",
+    ),
+    (
         [person("a", prefs={"x": 1}), person("b", Prefs={"x": 2})],
         2,
         "Prefs: differs only by case from prefs (declared, or on an earlier line)",
