@@ -38,6 +38,7 @@ from typing import Any, Self, TypeVar, cast
 import httpx2
 from pydantic import ValidationError
 
+from seg_mcp.aep import tolerant
 from seg_mcp.aep.credentials import Credential, SandboxScope
 from seg_mcp.aep.error_body import error_from_response
 from seg_mcp.aep.errors import (
@@ -47,7 +48,7 @@ from seg_mcp.aep.errors import (
     ResponseFormatError,
     TransportError,
 )
-from seg_mcp.aep.models.common import TOLERANT, AEPModel
+from seg_mcp.aep.models.common import AEPModel
 from seg_mcp.aep.operation import Operation, describe_validation_error
 from seg_mcp.aep.retry import RetryPolicy
 
@@ -308,7 +309,7 @@ class BaseAEPClient:
                 request_id=response.request.headers.get("x-request-id"),
             )
         try:
-            result = op.response_adapter.validate_json(content, context={TOLERANT: True})
+            result = tolerant.parse(op.response_adapter, content)
         except ValidationError as exc:
             request_id = response.headers.get("x-request-id") or response.request.headers.get(
                 "x-request-id"

@@ -288,3 +288,45 @@ async def test_the_older_guides_preview_names_its_three_profiles_only() -> None:
         ("XID_COOKIE-ID-2", 2),
         ("XID_ADOBE-MARKETING-CLOUD-ID-3", 0),
     ]
+
+
+async def test_a_bad_value_in_a_list_item_is_kept_in_that_item() -> None:
+    body = {
+        "id": 100,
+        "destination": {
+            "segmentPerBatch": True,
+            "batches": [
+                {"segmentId": "s1", "status": ["realized"]},
+                {"segmentId": {"id": "s2"}, "status": "exited"},
+            ],
+        },
+    }
+    job = await _answer(body, "retrieve_export_job", "100")
+    assert job.destination is not None and isinstance(job.destination.batches, list)
+    first, second = job.destination.batches
+    assert (first.segment_id, second.segment_id, second.status) == ("s1", None, "exited")
+    assert [(p.model, p.path) for p in job.unparsed()] == [
+        ("ExportBatch", "destination.batches[1].segmentId")
+    ]
+    assert job.to_wire() == body
+
+
+async def test_a_bad_value_inside_a_plain_map_keeps_the_whole_map_as_sent() -> None:
+    counters = {"s1": 10, "s2": "n/a"}
+    body = {"id": "j1", "metrics": {"totalProfiles": 12, "segmentedProfileCounter": counters}}
+    job = await _answer(body, "retrieve_segment_job", "j1")
+    assert job.metrics is not None
+    assert (job.metrics.total_profiles, job.metrics.segmented_profile_counter) == (12, None)
+    assert job.metrics.model_extra == {"segmentedProfileCounter": counters}
+    assert [(p.model, p.path) for p in job.unparsed()] == [
+        ("SegmentJobMetrics", "metrics.segmentedProfileCounter")
+    ]
+    assert job.to_wire() == body
+
+
+async def test_a_nested_object_missing_a_required_member_is_kept_whole() -> None:
+    body = {"id": "d1", "name": "us", "expression": {"type": "PQL", "format": "pql/text"}}
+    found = await _answer(body, "retrieve_segment_definition_by_id", "d1")
+    assert (found.id, found.expression) == ("d1", None)
+    assert [str(p) for p in found.unparsed()] == ["SegmentDefinition at expression: Field required"]
+    assert found.to_wire() == body

@@ -6,10 +6,10 @@ plain strings (an unknown value is kept as sent), numbers accept their string sp
 fields are kept (`extra="allow"`) so nothing the service sends is lost. `to_wire()` gives back the
 JSON shape.
 
-Responses are parsed *tolerantly* (`TOLERANT` in the validation context, which the client sets):
-a field whose value does not fit its type is left unset, its value kept as sent among the extra
-fields (so `to_wire()` still gives it back) and the reason recorded; `unparsed()` lists every such
-field of a parsed tree with its path. Request bodies are validated strictly.
+Responses are parsed *tolerantly* (`seg_mcp.aep.tolerant`): a field whose value does not fit its
+type is left unset, its value kept as sent among the extra fields (so `to_wire()` still gives it
+back) and the reason recorded; `unparsed()` lists every such field of a parsed tree with its path.
+Request bodies are validated strictly.
 """
 
 from __future__ import annotations
@@ -23,17 +23,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     Tag,
-    ValidationError,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
 __all__ = [
-    "TOLERANT",
     "AEPModel",
     "BulkGetError",
     "BulkGetRequest",
@@ -58,10 +53,6 @@ __all__ = [
 ]
 
 Number = int | float
-
-
-#: Validation context key: `{TOLERANT: True}` parses a response tolerantly (module docstring).
-TOLERANT = "seg_mcp.aep.tolerant"
 
 
 @dataclass(frozen=True)
@@ -93,35 +84,15 @@ class AEPModel(BaseModel):
         coerce_numbers_to_str=True,
     )
 
-    #: Wire key -> why its value did not parse (tolerant parsing only; None: all parsed).
-    _unparsed: dict[str, str] | None = PrivateAttr(default=None)
-    #: The body as sent, when it was not a JSON object at all (`as_unparsed`).
-    _raw: Any = PrivateAttr(default=None)
+    # What did not parse lives in `__pydantic_private__` (None on every model that parsed): a
+    # declared private attribute would cost every instance an initialiser call.
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _tolerate(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-    ) -> Any:
-        """In tolerant parsing, a field that fails is kept as sent instead of failing the model;
-        a missing required field or a body that is not an object still fails it."""
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            if not (info.context or {}).get(TOLERANT) or not isinstance(data, dict):
-                raise
-            failed: dict[str, str] = {}
-            for error in exc.errors():
-                key = error["loc"][0] if error["loc"] else None
-                if key not in data or error["type"] == "missing":
-                    raise
-                failed.setdefault(str(key), error["msg"])
-            model = handler({k: v for k, v in data.items() if k not in failed})
-            extra = model.__pydantic_extra__
-            if extra is not None:
-                extra.update((key, data[key]) for key in failed)
-            model._unparsed = failed
-            return model
+    def _note_unparsed(self, key: str, reason: str, raw: Any = None) -> None:
+        private = self.__pydantic_private__ or {}
+        private.setdefault("unparsed", {})[key] = reason
+        if raw is not None:
+            private["raw"] = raw
+        object.__setattr__(self, "__pydantic_private__", private)
 
     @classmethod
     def as_unparsed(cls, raw: Any, reason: str) -> Self:
@@ -130,16 +101,16 @@ class AEPModel(BaseModel):
         model = cls.model_construct()
         if isinstance(raw, dict):
             model.__pydantic_extra__ = dict(raw)
-        else:
-            model._raw = raw
-        model._unparsed = {"": reason}
+            raw = None
+        model._note_unparsed("", reason, raw)
         return model
 
     def unparsed(self, at: str = "") -> list[Unparsed]:
         """Every value in this tree that did not parse (kept as sent), with its wire path."""
+        notes = (self.__pydantic_private__ or {}).get("unparsed", {})
         found = [
             Unparsed(f"{at}.{key}".strip(".") if key else at, type(self).__name__, reason)
-            for key, reason in (self._unparsed or {}).items()
+            for key, reason in notes.items()
         ]
         for name, info in type(self).model_fields.items():
             for path, value in _nested(
@@ -151,8 +122,9 @@ class AEPModel(BaseModel):
     def to_wire(self) -> Any:
         """The JSON object as the platform spells it (fields that were never set are left out);
         a body that was not an object comes back as sent."""
-        if self._raw is not None:
-            return self._raw
+        raw = (self.__pydantic_private__ or {}).get("raw")
+        if raw is not None:
+            return raw
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
