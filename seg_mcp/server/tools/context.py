@@ -44,7 +44,7 @@ class ContextOut(Output):
     TOOLS,
     toolset="context",
     annotations=hints(read_only=True, destructive=False, idempotent=True, open_world=True),
-    operations=("localClock",),
+    operations=(),  # local_clock is seg-mcp's own endpoint, not a Segmentation operation
 )
 async def get_context(call: Call) -> ContextOut:
     """Where this server acts: backend (Adobe or the local sandbox), org, sandboxes with their
