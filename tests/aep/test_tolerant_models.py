@@ -14,8 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seg_mcp.aep import REGISTRY, InvalidParametersError, ResponseFormatError, invoke
 from seg_mcp.aep.base import parse_warnings
@@ -330,3 +333,62 @@ async def test_a_nested_object_missing_a_required_member_is_kept_whole() -> None
     assert (found.id, found.expression) == ("d1", None)
     assert [str(p) for p in found.unparsed()] == ["SegmentDefinition at expression: Field required"]
     assert found.to_wire() == body
+
+
+def _nodes(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path into a JSON value, below its root."""
+    found = [path] if path else []
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in children:
+        found.extend(_nodes(child, (*path, key)))
+    return found
+
+
+def _replaced(body: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    body = json.loads(json.dumps(body))
+    parent = body
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = new
+    return body
+
+
+_SUCCESSES = [
+    (doc["operationId"], sample["request"], sample["response"])
+    for doc, sample in (p.values for p in _documented())
+    if isinstance(sample["response"].get("body"), dict)
+]
+#: A value of each JSON kind that no field type reads as something else (pydantic's lax reading
+#: turns `true` into 1 in a number field, as it does "3" into 3).
+_OTHER_VALUES = st.sampled_from([None, 1.5, "x?", [], ["x?", {"k": 1}], {}, {"k": [1, "x?"]}])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_documented_answer_with_any_value_swapped_is_returned_whole(data: Any) -> None:
+    """Whatever value of whatever kind sits anywhere in a documented answer, the client returns
+    the answer whole: the swapped value is read or kept as sent, and nothing else changes."""
+    operation_id, request, response = data.draw(st.sampled_from(_SUCCESSES))
+    path = data.draw(st.sampled_from(_nodes(response["body"])))
+    body = _replaced(response["body"], path, data.draw(_OTHER_VALUES))
+    op = REGISTRY[operation_id]
+
+    async def call() -> Any:
+        recorder = Recorder(lambda r: json_response(response["status"], body))
+        async with client_for(recorder) as client:
+            return await invoke(
+                client,
+                operation_id,
+                path=_path_values(op.path, request["path"].split("?")[0].rstrip("/")),
+                query=request.get("query") or {},
+                body=request.get("body"),
+            )
+
+    result = anyio.run(call)
+    assert_preserved(body, result.to_wire())
