@@ -20,7 +20,7 @@ from seg_mcp.pql.diagnostics import Diagnostic
 from seg_mcp.pql.explain import explain
 from seg_mcp.pql.infer import Inference
 from seg_mcp.pql.pqljson import to_pql_json
-from seg_mcp.pql.printer import to_pql_text
+from seg_mcp.pql.printer import PrintError, to_pql_text
 from seg_mcp.pql.syntax import parse_text
 
 __all__ = ["CheckResult", "check"]
@@ -43,11 +43,12 @@ class CheckResult:
         return tuple(d for d in self.diagnostics if d.is_error)
 
     def as_dict(self) -> dict[str, t.Any]:
-        """JSON-able form: the AST as pql/json and as canonical pql/text."""
+        """JSON-able form: the AST as pql/json and as canonical pql/text (``None`` for a tree the
+        printer cannot write back, such as an element field named ``or``: ``xEvent[or = 1]``)."""
         return {
             "ok": self.ok,
             "diagnostics": [d.as_dict() for d in self.diagnostics],
-            "canonical": None if self.ast is None else to_pql_text(self.ast),
+            "canonical": None if self.ast is None else _canonical(self.ast),
             "pql_json": None if self.ast is None else to_pql_json(self.ast),
             "analysis": None if self.analysis is None else self.analysis.as_dict(),
             "explanation": self.explanation,
@@ -86,6 +87,13 @@ def check(text: str, catalog: FieldCatalog | None = None) -> CheckResult:
     found.sort(key=lambda d: (d.start, d.end))
     ok = not any(d.is_error for d in found)
     return CheckResult(ok, tuple(found), query, analysis, explanation)
+
+
+def _canonical(query: a.Query) -> str | None:
+    try:
+        return to_pql_text(query)
+    except PrintError:
+        return None
 
 
 def _refused(message: str) -> CheckResult:

@@ -108,3 +108,14 @@ def test_check_of_something_that_is_not_text() -> None:
 def test_deep_nesting_is_a_diagnostic() -> None:
     [diag] = pql.check("(" * 3000 + "a" + ")" * 3000).diagnostics
     assert diag.message == "the expression is nested too deeply to check"
+
+
+def test_a_tree_the_printer_cannot_write_back_has_no_canonical_text() -> None:
+    """An element field named like a keyword parses, but has no canonical text: as_dict says so
+    instead of raising (found by test_properties' mutated examples)."""
+    result = pql.check("xEvent[or = 1]")
+    assert result.ast is not None
+    with pytest.raises(pql.PrintError):
+        pql.to_pql_text(result.ast)
+    out = result.as_dict()
+    assert out["canonical"] is None and out["pql_json"]["fnName"] == "filter"
