@@ -80,6 +80,9 @@ parse_warnings: ContextVar[list[str] | None] = ContextVar(
 )
 
 
+#: Warnings logged for one answer's values that did not parse (the rest are counted).
+MAX_WARNINGS = 5
+
 #: Gateway answers that can follow a request the service carried out (a real 504 can).
 GATEWAY_STATUSES = frozenset({502, 504})
 
@@ -327,8 +330,11 @@ class BaseAEPClient:
                 ) from None
             result = cast(R, model.as_unparsed(_as_sent(content), reason))
         if isinstance(result, AEPModel):
-            for problem in result.unparsed():
+            problems = result.unparsed()
+            for problem in problems[:MAX_WARNINGS]:
                 self._warn(op, response, str(problem))
+            if len(problems) > MAX_WARNINGS:
+                self._warn(op, response, f"and {len(problems) - MAX_WARNINGS} more values")
         return result
 
     def _warn(self, op: Operation[..., Any], response: httpx2.Response, problem: str) -> None:

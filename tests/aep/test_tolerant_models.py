@@ -392,3 +392,16 @@ def test_any_documented_answer_with_any_value_swapped_is_returned_whole(data: An
 
     result = anyio.run(call)
     assert_preserved(body, result.to_wire())
+
+
+async def test_many_unread_values_give_five_warnings_and_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = {"children": [{"id": f"a{i}", "creationTime": "today"} for i in range(8)]}
+    listed = await _answer(body, "list_audiences")
+    assert [a.id for a in listed.children] == [f"a{i}" for i in range(8)]
+    assert len(listed.unparsed()) == 8
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 6
+    assert "Audience at children[4].creationTime" in messages[4]
+    assert messages[5].startswith("listAudiences: kept as sent, did not parse: and 3 more values")
