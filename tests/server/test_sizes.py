@@ -5,6 +5,7 @@ latest known size, without side effects; name filters on the find tools."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,9 @@ from mcp import Client
 from mcp.server import MCPServer
 
 from seg_mcp.aep import AEPClient
+from seg_mcp.aep.models.common import Expression, SchemaRef
+from seg_mcp.aep.models.segment_definitions import SegmentDefinitionInput
+from seg_mcp.pql import parse, to_pql_json
 
 CLOCK = "2026-11-01T00:00:00Z"  # tests/server/conftest.py NOW
 US = 'homeAddress.countryCode = "US"'
@@ -91,8 +95,20 @@ async def test_preview_a_saved_definition_by_id(
         both = await refused(client, "preview_audience", {"pql": US, "definition_id": sid})
         neither = await refused(client, "preview_audience", {})
         unknown = await refused(client, "preview_audience", {"definition_id": "no-such-id"})
+        as_json = await aep.create_segment_definition(
+            SegmentDefinitionInput(
+                name="US as pql/json",
+                expression=Expression(format="pql/json", value=json.dumps(to_pql_json(parse(US)))),
+                schema=SchemaRef(name="_xdm.context.profile"),
+            ),
+            sandbox="dev",
+        )
+        by_json, _ = await ok(
+            client, "preview_audience", {"definition_id": as_json.id, "sample": 3}
+        )
     assert by_id["jobs"][0]["size"] == by_pql["jobs"][0]["size"] > 0
     assert by_id["jobs"][0]["members"] == by_pql["jobs"][0]["members"]
+    assert by_json["jobs"][0]["size"] == by_pql["jobs"][0]["size"]
     assert "give pql or definition_id (one of them)" in both
     assert "give pql or definition_id (one of them)" in neither
     assert "no-such-id" in unknown
