@@ -61,27 +61,40 @@ class JobRunner:
     def _in_loop(self) -> bool:
         return threading.get_ident() == self._thread
 
-    def _call_in_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+    def _call_in_loop(self, fn: Callable[..., Any], *args: Any) -> bool:
         if self._in_loop():
             fn(*args)
         elif self._portal is not None:
             self._portal.start_task_soon(_as_async(fn), *args)
         else:
             log.warning("job runner is not running; %s dropped", getattr(fn, "__name__", fn))
+            return False
+        return True
 
-    def submit(self, key: JobKey, job: Callable[[], Awaitable[None]]) -> None:
-        """Start `job` in the background under a cancel scope known by `key`."""
-        self._call_in_loop(self._start, key, job)
+    def submit(self, key: JobKey, job: Callable[[], Awaitable[None]]) -> threading.Event:
+        """Start `job` in the background under a cancel scope known by `key`. The event is set
+        when it ends (or is not started: already running, runner stopped); any thread may wait
+        on it."""
+        ended = threading.Event()
+        if not self._call_in_loop(self._start, key, job, ended):
+            ended.set()
+        return ended
 
-    def _start(self, key: JobKey, job: Callable[[], Awaitable[None]]) -> None:
+    def _start(
+        self, key: JobKey, job: Callable[[], Awaitable[None]], ended: threading.Event
+    ) -> None:
         if self._tg is None:
             log.warning("job runner stopped; job %s not started", key)
+            ended.set()
             return
         if key in self._scopes:
+            ended.set()
             return  # already running
-        self._tg.start_soon(self._run_job, key, job)
+        self._tg.start_soon(self._run_job, key, job, ended)
 
-    async def _run_job(self, key: JobKey, job: Callable[[], Awaitable[None]]) -> None:
+    async def _run_job(
+        self, key: JobKey, job: Callable[[], Awaitable[None]], ended: threading.Event
+    ) -> None:
         with anyio.CancelScope() as scope:
             self._scopes[key] = scope
             try:
@@ -90,6 +103,7 @@ class JobRunner:
                 log.exception("background job %s failed", key)
             finally:
                 self._scopes.pop(key, None)
+                ended.set()
 
     def cancel(self, key: JobKey) -> None:
         """Cancel the job known by `key` if it is running (the job records its final state)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -208,8 +209,9 @@ def _finish(
     return True
 
 
-def submit(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
-    jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid))
+def submit(jobs: JobContext, info: SandboxInfo, pid: str) -> threading.Event:
+    """Start the preview's job; the event is set when it ends."""
+    return jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid))
 
 
 async def run(jobs: JobContext, info: SandboxInfo, pid: str) -> None:

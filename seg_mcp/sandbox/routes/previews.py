@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import anyio.to_thread
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -17,6 +18,9 @@ from seg_mcp.sandbox.models import PREVIEW_MODELS, PROFILE_SCHEMA_NAME, PreviewI
 from seg_mcp.sandbox.shapes import stored
 
 MAX_PAGE = 10_000
+#: With unwatched jobs, how long a create waits for its preview to end before answering: a client
+#: polling right after it then finds a quick one ready instead of waiting one poll interval.
+QUICK_SECONDS = 0.1
 
 
 def _missing(pid: str) -> errors.ApiError:
@@ -39,7 +43,9 @@ async def create_preview(ctx: Ctx) -> Response:
     doc = previews.new_doc(ctx.sandbox, checked.text or "", checked.json_value, PROFILE_SCHEMA_NAME)
     pid = doc["previewId"]
     await ctx.write(lambda cur: ctx.store.put(cur, ctx.sandbox, previews.KIND, pid, doc))
-    previews.submit(ctx.jobs, ctx.sandbox, pid)
+    ended = previews.submit(ctx.jobs, ctx.sandbox, pid)
+    if not ctx.jobs.watched:  # a quick preview is ready by the first poll (the answer says NEW)
+        await anyio.to_thread.run_sync(ended.wait, QUICK_SECONDS)
     return json_response(
         previews.created_body(doc), status=201, headers={"X-Location": ctx.url(f"/preview/{pid}")}
     )
