@@ -193,8 +193,7 @@ def _finish(
 ) -> bool:
     doc = jobs.store.get(cur, info, KIND, pid)
     if doc is None or doc["state"] not in (NEW, RUNNING):
-        return False
-    cur.execute(f"DELETE FROM {info.table('preview_members')} WHERE preview_id = ?", [pid])
+        return False  # (no members stored yet: they are stored with RESULT_READY, here)
     if ev.members:
         cur.execute(
             f"INSERT INTO {info.table('preview_members')} "
