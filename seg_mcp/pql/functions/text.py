@@ -109,8 +109,10 @@ def _equals_sql(compiler: Compiler, node: a.FnApply, scope: Scope) -> Compiled:
     return lift(compiler, [receiver], build)
 
 
-def _equals_words(words: Words, node: a.FnApply) -> str:
+def _equals_words(words: Words, node: a.FnApply) -> str | None:
     texts, sensitive = _texts_and_case(node)
+    if not texts:
+        return None
     listed = ", ".join(words.value(text) for text in texts)
     negated = node.name == "notEqualTo"
     if len(texts) == 1:
