@@ -35,7 +35,7 @@ from seg_mcp.sandbox.jobs.profile_facts import (
     BUCKETS,
     ProfileFacts,
     bucket_sql,
-    member_namespaces,
+    member_counts,
 )
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
 
@@ -130,9 +130,7 @@ def evaluate(
     where = f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
     now, h = jobs.store.now(info), f"{profile_facts.hash_sql('q')} AS h"
     with members_table(cur, info, query, now=now, where=where, columns=(h,)) as m:
-        rows = cur.execute(f"SELECT h % {BUCKETS} AS b, count(*) FROM {m} GROUP BY b")
-        matched = {int(b): int(n) for b, n in rows.fetchall()}
-        namespaces = member_namespaces(cur, info, facts, m, matched)
+        matched, namespaces = member_counts(cur, info, facts, m)
         ids = cur.execute(
             f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
             [jobs.settings.preview_max_results],
@@ -208,15 +206,20 @@ def _finish(
     return True
 
 
-def submit(jobs: JobContext, info: SandboxInfo, pid: str) -> threading.Event:
-    """Start the preview's job; the event is set when it ends."""
-    return jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid))
+def submit(
+    jobs: JobContext, info: SandboxInfo, pid: str, doc: dict[str, Any] | None = None
+) -> threading.Event:
+    """Start the preview's job (`doc`: its document as just stored); the event is set when it
+    ends."""
+    return jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid, doc))
 
 
-async def run(jobs: JobContext, info: SandboxInfo, pid: str) -> None:
+async def run(
+    jobs: JobContext, info: SandboxInfo, pid: str, doc: dict[str, Any] | None = None
+) -> None:
     if jobs.watched:
         doc = await transition(jobs, info, KIND, pid, _start)
-    else:  # nobody can watch it run: NEW -> RESULT_READY, one commit fewer
+    elif doc is None:  # nobody can watch it run: NEW -> RESULT_READY, one commit fewer
         doc = await jobs.store.db.aread(jobs.store.get, info, KIND, pid)
     if doc is not None and doc["state"] in (NEW, RUNNING):
         await guarded(jobs, info, KIND, pid, fail, lambda: _work(jobs, info, pid, doc[LOCAL]))

@@ -43,7 +43,7 @@ async def create_preview(ctx: Ctx) -> Response:
     doc = previews.new_doc(ctx.sandbox, checked.text or "", checked.json_value, PROFILE_SCHEMA_NAME)
     pid = doc["previewId"]
     await ctx.write(lambda cur: ctx.store.put(cur, ctx.sandbox, previews.KIND, pid, doc))
-    ended = previews.submit(ctx.jobs, ctx.sandbox, pid)
+    ended = previews.submit(ctx.jobs, ctx.sandbox, pid, doc)
     if not ctx.jobs.watched:  # a quick preview is ready by the first poll (the answer says NEW)
         await anyio.to_thread.run_sync(ended.wait, QUICK_SECONDS)
     return json_response(
