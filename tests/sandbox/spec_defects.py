@@ -88,6 +88,12 @@ SPEC_FIXES: tuple[SpecFix, ...] = (
         "enum lists only batch_segmentation.",
     ),
     SpecFix(
+        "/components/schemas/AudiencesList/properties/_page/properties/next",
+        {"type": "string"},
+        "§2.2: the audience guide's list shows _page.next as text (\"1\"), as the spec's own "
+        "SchedulesPage types it; the AudiencesList schema says integer.",
+    ),
+    SpecFix(
         "/components/schemas/SearchEntityObject/properties/sourceId",
         {"type": "string"},
         "§9: sourceId is a string in the docs (base64EncodedSourceId is its base64); the "
