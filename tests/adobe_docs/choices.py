@@ -98,6 +98,14 @@ CHOICES: list[dict[str, Any]] = [
         "accepted": "the suite sends application/json",
     },
     {
+        "operation": "createSegmentDefinition",
+        "question": "evaluationInfo left out",
+        "documents": "definitions guide: created as batch; streaming guide: streaming-enabled "
+        "automatically when the rule is eligible",
+        "sandbox": "batch (the definitions guide); streaming or edge only when asked and eligible",
+        "accepted": "either (types checked, not values)",
+    },
+    {
         "operation": "convertSegmentDefinition",
         "question": "Content-Type",
         "documents": "spec */*; guide application/json; Postman's request sends none; the "

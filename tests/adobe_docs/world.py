@@ -64,9 +64,14 @@ PRESEED: dict[str, tuple[str, ...]] = {
     "listSearchCounts": ("search_entity",),
     "listFullTextIndexedObjects": ("search_entity",),
 }
+#: (operation, sample name fragment) -> objects created before that sample's request.
+SAMPLE_PRESEED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("listSegmentDefinitions", "streaming"): ("streaming_definition", "streaming_definition"),
+}
 #: Operations on audiences: a documented definition id stands for an audience made through
 #: POST /audiences as the audience guide makes one (with ttlInDays and labels).
 AUDIENCE_OPS = {"getAudience", "patchAudience", "bulkGetAudiences", "deleteAudience"}
+STREAMING_RULE = 'homeAddress.countryCode = "US"'  # profile only: streaming-eligible
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "RESULT_READY"}
 
 
@@ -96,6 +101,18 @@ class World:
             "name": f"Docs seed {self.count}",
             "expression": {"type": "PQL", "format": "pql/text", "value": expression},
             "schema": {"name": "_xdm.context.profile"},
+        }
+        return str((await self.call("POST", "/segment/definitions", body))["id"])
+
+    async def streaming_definition(self) -> str:
+        """A definition asked for streaming, with a streaming-eligible rule."""
+        self.count += 1
+        body = {
+            "name": f"Docs streaming seed {self.count}",
+            "expression": {"type": "PQL", "format": "pql/text", "value": STREAMING_RULE},
+            "schema": {"name": "_xdm.context.profile"},
+            "evaluationInfo": {"continuous": {"enabled": True}},
+            "ttlInDays": 30,
         }
         return str((await self.call("POST", "/segment/definitions", body))["id"])
 
@@ -222,7 +239,10 @@ def _strings(value: Any) -> Iterator[str]:
 async def seed(world: World, op: str, sample: Doc) -> dict[str, str]:
     """Documented id -> the id of an object made to stand for it. A sample documenting a 404
     keeps its ids (they must not exist)."""
-    for what in PRESEED.get(op, ()):
+    extra = [
+        kinds for (o, part), kinds in SAMPLE_PRESEED.items() if o == op and part in sample["name"]
+    ]
+    for what in (*PRESEED.get(op, ()), *(k for kinds in extra for k in kinds)):
         await world.make(what)
     if sample["response"]["status"] == 404:
         return {}
