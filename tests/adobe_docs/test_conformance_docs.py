@@ -21,7 +21,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from .choices import ABSENT, DEVIATIONS, PENDING
+from .choices import ABSENT, DEVIATIONS
 from .shapes import echo_problems, shape_problems
 from .world import World, replace_ids, seed
 
@@ -67,9 +67,6 @@ async def test_documented_sample(raw: httpx2.AsyncClient, op: str, sample: Doc) 
     if deviation is not None:
         assert (response.status_code, deviation[1] in response.text) == (deviation[0], True)
         return
-    pending = PENDING.get(f"{op}:{sample['name']}")
-    if pending is not None and pending[0] in response.text:
-        pytest.xfail(pending[1])
     expected = STATUSES.get(op, {documented["status"]})
     assert response.status_code in expected, response.text
     answer = response.json() if response.content else None

@@ -67,6 +67,7 @@ PRESEED: dict[str, tuple[str, ...]] = {
 #: (operation, sample name fragment) -> objects created before that sample's request.
 SAMPLE_PRESEED: dict[tuple[str, str], tuple[str, ...]] = {
     ("listSegmentDefinitions", "streaming"): ("streaming_definition", "streaming_definition"),
+    ("listSegmentDefinitions", "edge"): ("edge_definition", "edge_definition"),
 }
 #: Operations on audiences: a documented definition id stands for an audience made through
 #: POST /audiences as the audience guide makes one (with ttlInDays and labels).
@@ -104,14 +105,17 @@ class World:
         }
         return str((await self.call("POST", "/segment/definitions", body))["id"])
 
-    async def streaming_definition(self) -> str:
-        """A definition asked for streaming, with a streaming-eligible rule."""
+    async def edge_definition(self) -> str:
+        return await self.streaming_definition("synchronous")
+
+    async def streaming_definition(self, method: str = "continuous") -> str:
+        """A definition asked for streaming (or edge), with an eligible rule."""
         self.count += 1
         body = {
-            "name": f"Docs streaming seed {self.count}",
+            "name": f"Docs {method} seed {self.count}",
             "expression": {"type": "PQL", "format": "pql/text", "value": STREAMING_RULE},
             "schema": {"name": "_xdm.context.profile"},
-            "evaluationInfo": {"continuous": {"enabled": True}},
+            "evaluationInfo": {method: {"enabled": True}},
             "ttlInDays": 30,
         }
         return str((await self.call("POST", "/segment/definitions", body))["id"])
