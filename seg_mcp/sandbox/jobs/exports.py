@@ -145,13 +145,14 @@ def create_in(
     queries: dict[str, Any] = {}
     evaluated = _evaluated(cur, jobs, info)
     for item in (flt.segments if flt else None) or ():
+        namespace = item.segmentNs or "ups"
         entry = {
             "segmentId": item.segmentId,
-            "segmentNs": item.segmentNs or "ups",
+            "segmentNs": namespace,
             "status": list(item.status or DEFAULT_STATUSES),
         }
-        if entry["segmentNs"].lower() != "ups":
-            _external(cur, jobs, info, item.segmentId, entry["segmentNs"])
+        if namespace.lower() != "ups":
+            _external(cur, jobs, info, item.segmentId, namespace)
             segments.append(entry)  # its members were never ingested here: none to export
             continue
         definition = defs.get_definition(cur, jobs.store, info, item.segmentId)
