@@ -14,6 +14,7 @@ from mcp.server import MCPServer
 
 from seg_mcp.aep import AEPClient, NotFoundError
 from seg_mcp.config import local_config
+from seg_mcp.server import ALL_TOOLS
 
 from .conftest import MODES, audit_entries
 
@@ -126,7 +127,7 @@ async def test_read_only_removes_write_tools(make_server: Callable[..., MCPServe
         names = {t.name for t in (await client.list_tools()).tools}
         context = (await client.call_tool("get_context", {})).structured_content
         call = await client.call_tool("save_segment_definition", {"name": "x", "pql": US})
-    assert len(names) == 9 and not names & WRITE_TOOLS
+    assert names == {spec.name for spec in ALL_TOOLS} - WRITE_TOOLS
     assert context is not None and context["read_only"] is True
     assert all(not s["writes_allowed"] for s in context["sandboxes"])
     assert call.is_error and "save_segment_definition" in call.content[0].text
