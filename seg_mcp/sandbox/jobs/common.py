@@ -89,16 +89,23 @@ async def guarded(
     oid: str,
     fail: Callable[[str], Change],
     work: Callable[[], Awaitable[None]],
+    record: Callable[[Change], Awaitable[object]] | None = None,
 ) -> None:
     """Run `work`; a failure ends the job FAILED with its reason (an unexpected one with a
-    generic reason, logged), never left in flight."""
+    generic reason, logged), never left in flight. `record` applies the failure (by default a
+    `transition` of the stored document)."""
+    if record is None:
+
+        async def record(change: Change) -> object:
+            return await transition(jobs, info, kind, oid, change)
+
     try:
         await work()
     except JobFailure as exc:
-        await transition(jobs, info, kind, oid, fail(exc.message))
+        await record(fail(exc.message))
     except Exception:
         log.exception("%s %s failed in sandbox %s", kind, oid, info.name)
-        await transition(jobs, info, kind, oid, fail(UNEXPECTED))
+        await record(fail(UNEXPECTED))
 
 
 def time_metric(start_ms: int, end_ms: int | None = None) -> dict[str, int]:

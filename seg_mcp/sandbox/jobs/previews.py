@@ -24,10 +24,12 @@ from seg_mcp.sandbox.db import Cursor
 from seg_mcp.sandbox.jobs import profile_facts
 from seg_mcp.sandbox.jobs.common import (
     LOCAL,
+    Change,
     guarded,
     key,
     members_table,
     query_of,
+    touch,
     transition,
 )
 from seg_mcp.sandbox.jobs.context import JobContext
@@ -186,10 +188,61 @@ def fail(message: str) -> Any:
     return change
 
 
+@dataclass
+class Draft:
+    """A new preview whose document the create call has not stored yet: its job stores it with
+    its result (or failure) when it ends first, saving a commit; else `publish` stores it NEW.
+    Both decide under the write lock, so exactly one of them stores it."""
+
+    doc: dict[str, Any]
+    stored: bool = False
+
+
+def publish(cur: Cursor, jobs: JobContext, info: SandboxInfo, draft: Draft) -> None:
+    """Inside a write: store the draft's document as created, unless its job already has."""
+    if not draft.stored:
+        _put(cur, jobs, info, draft.doc, draft)
+
+
+def _stored(
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str, draft: Draft | None
+) -> dict[str, Any] | None:
+    """Inside a write: the stored document, or the draft's if it is not stored yet (stored by
+    `_put`); None once deleted."""
+    if draft is not None and not draft.stored:
+        return dict(draft.doc)
+    return jobs.store.get(cur, info, KIND, pid)
+
+
+def _put(
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, doc: dict[str, Any], draft: Draft | None
+) -> None:
+    """Inside a write, as its last statement: store `doc` (so a failed write leaves the draft
+    to be stored by whoever comes next)."""
+    jobs.store.put(cur, info, KIND, doc["previewId"], doc)
+    if draft is not None:
+        draft.stored = True
+
+
+def _record(
+    cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str, draft: Draft, change: Change
+) -> None:
+    doc = _stored(cur, jobs, info, pid, draft)
+    if doc is not None and change(doc):
+        touch(doc)
+        _put(cur, jobs, info, doc, draft)
+
+
 def _finish(
-    cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str, fields: dict[str, Any], ev: Any
+    cur: Cursor,
+    jobs: JobContext,
+    info: SandboxInfo,
+    pid: str,
+    fields: dict[str, Any],
+    ev: Any,
+    draft: Draft | None = None,
 ) -> bool:
-    doc = jobs.store.get(cur, info, KIND, pid)
+    doc = _stored(cur, jobs, info, pid, draft)
     if doc is None or doc["state"] not in (NEW, RUNNING):
         return False  # (no members stored yet: they are stored with RESULT_READY, here)
     if ev.members:
@@ -202,30 +255,39 @@ def _finish(
     doc["resultCount"] = len(ev.members)
     doc["state"] = READY
     doc["updateTime"] = now_ms()
-    jobs.store.put(cur, info, KIND, pid, doc)
+    _put(cur, jobs, info, doc, draft)
     return True
 
 
 def submit(
-    jobs: JobContext, info: SandboxInfo, pid: str, doc: dict[str, Any] | None = None
+    jobs: JobContext, info: SandboxInfo, pid: str, draft: Draft | None = None
 ) -> threading.Event:
-    """Start the preview's job (`doc`: its document as just stored); the event is set when it
-    ends."""
-    return jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid, doc))
+    """Start the preview's job (`draft`: its document, not stored yet, when the job is
+    unwatched); the event is set when it ends."""
+    return jobs.runner.submit(key(info, KIND, pid), lambda: run(jobs, info, pid, draft))
 
 
-async def run(
-    jobs: JobContext, info: SandboxInfo, pid: str, doc: dict[str, Any] | None = None
-) -> None:
+async def run(jobs: JobContext, info: SandboxInfo, pid: str, draft: Draft | None = None) -> None:
+    record = None
     if jobs.watched:
         doc = await transition(jobs, info, KIND, pid, _start)
-    elif doc is None:  # nobody can watch it run: NEW -> RESULT_READY, one commit fewer
+    elif draft is not None:  # nobody can watch it run: NEW -> RESULT_READY, one commit
+        doc = draft.doc
+
+        async def record(change: Change) -> object:
+            return await jobs.store.db.awrite(_record, jobs, info, pid, draft, change)
+
+    else:
         doc = await jobs.store.db.aread(jobs.store.get, info, KIND, pid)
     if doc is not None and doc["state"] in (NEW, RUNNING):
-        await guarded(jobs, info, KIND, pid, fail, lambda: _work(jobs, info, pid, doc[LOCAL]))
+        local = doc[LOCAL]
+        work = lambda: _work(jobs, info, pid, local, draft)  # noqa: E731
+        await guarded(jobs, info, KIND, pid, fail, work, record)
 
 
-async def _work(jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, Any]) -> None:
+async def _work(
+    jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, Any], draft: Draft | None
+) -> None:
     facts = await profile_facts.current(jobs.store, info)
     ev = await jobs.store.db.aread(evaluate, jobs, info, local, facts)
     steps = jobs.settings.job_steps
@@ -233,7 +295,7 @@ async def _work(jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, 
     for step in range(steps + 1) if jobs.watched else (steps,):  # unwatched: the result only
         fields = _estimate_fields(ev.upto(math.ceil(ev.cutoff * step / steps)), ev.total, to_read)
         if step == steps:
-            await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev)
+            await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev, draft)
             return
 
         def progress(doc: dict[str, Any], fields: dict[str, Any] = fields) -> bool:

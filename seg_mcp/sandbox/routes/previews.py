@@ -42,10 +42,15 @@ async def create_preview(ctx: Ctx) -> Response:
     checked = pqlbridge.validate(fmt, body.predicateExpression, ctx.svc.catalog(ctx.sandbox))
     doc = previews.new_doc(ctx.sandbox, checked.text or "", checked.json_value, PROFILE_SCHEMA_NAME)
     pid = doc["previewId"]
-    await ctx.write(lambda cur: ctx.store.put(cur, ctx.sandbox, previews.KIND, pid, doc))
-    ended = previews.submit(ctx.jobs, ctx.sandbox, pid, doc)
-    if not ctx.jobs.watched:  # a quick preview is ready by the first poll (the answer says NEW)
+    if ctx.jobs.watched:
+        await ctx.write(lambda cur: ctx.store.put(cur, ctx.sandbox, previews.KIND, pid, doc))
+        previews.submit(ctx.jobs, ctx.sandbox, pid)
+    else:  # a quick preview is stored ready by the first poll (the answer says NEW)
+        draft = previews.Draft(doc)
+        ended = previews.submit(ctx.jobs, ctx.sandbox, pid, draft)
         await anyio.to_thread.run_sync(ended.wait, QUICK_SECONDS)
+        if not draft.stored:  # (stored by the job: no empty commit)
+            await ctx.write(previews.publish, ctx.jobs, ctx.sandbox, draft)
     return json_response(
         previews.created_body(doc), status=201, headers={"X-Location": ctx.url(f"/preview/{pid}")}
     )

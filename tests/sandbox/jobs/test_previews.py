@@ -4,6 +4,7 @@ against the tables, result paging in both shapes, sampling, deletion, bad input.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import anyio.to_thread
@@ -14,7 +15,7 @@ from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError
 from seg_mcp.aep.models.previews import PreviewResults
 from seg_mcp.sandbox import SandboxSettings
-from seg_mcp.sandbox.jobs import profile_facts
+from seg_mcp.sandbox.jobs import previews, profile_facts
 from seg_mcp.sandbox.load import load
 
 from .conftest import Paced, client_on, sandbox_info, settle, sql
@@ -93,6 +94,36 @@ async def test_results_page_with_offset_links_and_identities(
     assert entity.href and entity.href.endswith(f"/models/profile/{entity.entity_id}")
     last = await aep.retrieve_preview(pid, offset=str(len(gold) - 1), limit=5)
     assert len(last.results) == 1 and last.links is not None and last.links.next == ""
+
+
+async def test_a_preview_slower_than_its_create_answer_is_new_then_ready(
+    aep: AEPClient, sandbox_app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unwatched, a quick preview is stored once, with its result; one still evaluating when
+    the create answers is stored NEW by the create, then completed by its job; one deleted
+    meanwhile is not brought back by its job."""
+    gate = threading.Event()
+    evaluate = previews.evaluate
+
+    def held(*args: object) -> object:
+        gate.wait(30)
+        return evaluate(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(previews, "evaluate", held)
+    pid = (await aep.create_preview({"predicateExpression": GOLD})).preview_id or ""
+    gone = (await aep.create_preview({"predicateExpression": GOLD})).preview_id or ""
+    assert (await aep.retrieve_estimate(pid)).state == "NEW"
+    assert (await aep.retrieve_preview(pid)).results == []
+    await aep.delete_preview(gone)
+    gate.set()
+    estimate = await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
+    gold = [r[0] for r in sql(sandbox_app, GOLD_SQL)]  # type: ignore[arg-type]
+    assert estimate.estimated_size == len(gold)
+    items = [item async for item in aep.iter_preview_results(pid, limit=50)]
+    assert [e.entity_id for e in PreviewResults(results=items).entities()] == gold
+    await anyio.sleep(0.05)  # the deleted one's job has had its chance to store a result
+    with pytest.raises(NotFoundError):
+        await aep.retrieve_estimate(gone)
 
 
 async def test_estimate_samples_a_large_sandbox(sandbox_settings: SandboxSettings) -> None:
