@@ -15,6 +15,7 @@ from seg_mcp.pql.catalog import FieldCatalog
 from seg_mcp.pql.diagnostics import Diagnostic
 from seg_mcp.pql.segmentrefs import unknown_segments
 from seg_mcp.server.output import Text, clean
+from seg_mcp.server.toolkit import Refusal
 
 __all__ = [
     "CheckReport",
@@ -88,6 +89,24 @@ def _diag(d: Diagnostic) -> DiagnosticOut:
         hint=d.hint,
         suggestions=list(d.suggestions),
     )
+
+
+def require_valid(
+    text: str,
+    catalog: FieldCatalog | None,
+    what: str = "the PQL",
+    hint: str = "Run check_pql for every diagnostic.",
+) -> None:
+    """Refuse a tool call whose PQL (`what` names it in the message) has an error, before any
+    request is sent: the first error's line, column and message."""
+    report = check(text, catalog)
+    if not report.ok:
+        first = report.diagnostics[0]
+        raise Refusal(
+            f"{what} is invalid at line {first.line}, column {first.column}: {first.message}; "
+            "nothing was sent.",
+            hint=hint,
+        )
 
 
 def check(text: str, catalog: FieldCatalog | None = None) -> CheckReport:

@@ -94,7 +94,7 @@ async def test_invalid_pql_is_refused_by_label_before_any_preview(
             "compare_audiences", {"audiences": [US, "homeAddress.countryCod = 1"]}
         )
     assert result.is_error
-    assert "B is not valid PQL (line 1, column 1" in result.content[0].text
+    assert "B's PQL is invalid at line 1, column 1" in result.content[0].text
     assert "createPreview" not in {op for tool, op in calls if tool == "compare_audiences"}
 
 

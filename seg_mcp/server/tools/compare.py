@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from seg_mcp.aep.models.previews import CreatePreviewRequest
 from seg_mcp.server.apps import audience_view
 from seg_mcp.server.output import Output, Text, clean
-from seg_mcp.server.pqlcheck import check
+from seg_mcp.server.pqlcheck import require_valid
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
@@ -107,14 +107,12 @@ async def _resolve(call: Call, label: str, given: str) -> Compared:
         return Compared(
             label=label, pql=expression.value, segment_id=given, name=clean(found.name, 200)
         )
-    report = check(given, await call.runtime.catalog(call.sandbox))
-    if not report.ok:
-        first = report.diagnostics[0]
-        raise Refusal(
-            f"{label} is not valid PQL (line {first.line}, column {first.column}: "
-            f"{first.message}); nothing was sent.",
-            hint="Run check_pql on it, or pass a segment definition id.",
-        )
+    require_valid(
+        given,
+        await call.runtime.catalog(call.sandbox),
+        f"{label}'s PQL",
+        hint="Run check_pql on it, or pass a segment definition id.",
+    )
     return Compared(label=label, pql=given)
 
 

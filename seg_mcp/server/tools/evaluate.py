@@ -17,7 +17,7 @@ from seg_mcp.aep.models.export_jobs import (
 )
 from seg_mcp.aep.models.previews import CreatePreviewRequest
 from seg_mcp.server.apps import audience_view
-from seg_mcp.server.pqlcheck import check
+from seg_mcp.server.pqlcheck import require_valid
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools import _jobs
@@ -64,14 +64,7 @@ async def preview_audience(
         if pql is None:
             raise Refusal(f"segment definition {definition_id} has no PQL expression to preview.")
     assert pql is not None
-    report = check(pql, await call.runtime.catalog(call.sandbox))
-    if not report.ok:
-        first = report.diagnostics[0]
-        raise Refusal(
-            f"the PQL is invalid at line {first.line}, column {first.column}: {first.message}; "
-            "nothing was sent.",
-            hint="Run check_pql for every diagnostic.",
-        )
+    require_valid(pql, await call.runtime.catalog(call.sandbox))
     body = CreatePreviewRequest(predicate_expression=pql)
     started = await call.client.create_preview(body, sandbox=call.sandbox)
     if not started.preview_id:

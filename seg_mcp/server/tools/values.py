@@ -17,7 +17,7 @@ from seg_mcp.aep.models.previews import CreatePreviewRequest, Estimate, PreviewS
 from seg_mcp.pql.catalog import FieldCatalog, FieldInfo, FieldRoot
 from seg_mcp.server.apps import audience_view
 from seg_mcp.server.output import Output, Text, clean
-from seg_mcp.server.pqlcheck import check
+from seg_mcp.server.pqlcheck import require_valid
 from seg_mcp.server.runtime import MAX_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
 from seg_mcp.server.tools._params import OptionalPql
@@ -158,14 +158,7 @@ async def _sampled(call: Call, field: str, within: str | None, top: int) -> Fiel
     catalog = await call.runtime.catalog(call.sandbox)
     root, info = _field(catalog, field, call.sandbox)
     if within:
-        report = check(within, catalog)
-        if not report.ok:
-            first = report.diagnostics[0]
-            raise Refusal(
-                f"within is invalid at line {first.line}, column {first.column}: "
-                f"{first.message}; nothing was sent.",
-                hint="Run check_pql for every diagnostic.",
-            )
+        require_valid(within, catalog, "within")
     declared = list(info.enum or ())[:MAX_SAMPLED_VALUES]
     queries = {"present": _condition(root, f"{info.path}.isNotNull()", within)}
     if within:
