@@ -59,9 +59,12 @@ async def uk_saved_evaluated_exported_scheduled(client: Recorder, _: dict[str, A
         {"name": "UK customers", "pql": 'homeAddress.countryCode = "GB"'},
     )
     sid = saved["definition"]["id"]
-    job = (await ok(client, "run_segment_job", {"segment_ids": [sid]}))["jobs"][0]
     export = (
-        await ok(client, "export_audience", {"segment_ids": [sid], "dataset_id": "uk-customers"})
+        await ok(
+            client,
+            "export_audience",
+            {"segment_ids": [sid], "dataset_id": "uk-customers", "evaluate_first": True},
+        )
     )["jobs"][0]
     schedule = await ok(
         client,
@@ -76,7 +79,7 @@ async def uk_saved_evaluated_exported_scheduled(client: Recorder, _: dict[str, A
     )
     (item,) = schedule["items"]
     return (
-        f"evaluated {job['profiles']}, exported {export['profiles']}, "
+        f"evaluated and exported {export['profiles']}, "
         f"schedule {item['type']} {item['state']} {item['cron']!r}"
     )
 

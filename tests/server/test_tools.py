@@ -223,6 +223,21 @@ async def test_evaluate_jobs_with_progress(
     assert all(len(e["request_id"]) == 32 for e in audit_entries(audit_path))
 
 
+async def test_export_can_evaluate_first(make_server: Callable[..., MCPServer], mode: str):
+    async with Client(make_server(), mode=mode) as client:
+        sid = (await ok(client, "save_segment_definition", {"name": "US", "pql": US}))[
+            "definition"
+        ]["id"]
+        args = {"segment_ids": [sid], "dataset_id": "ds-1"}
+        unevaluated = await client.call_tool("export_audience", args)
+        assert unevaluated.is_error and "segment job" in unevaluated.content[0].text
+        preview = await ok(client, "preview_audience", {"pql": US})
+        export = await ok(client, "export_audience", {**args, "evaluate_first": True})
+        (job,) = export["jobs"]
+        assert job["status"] == "SUCCEEDED"
+        assert job["profiles"] == {"exported": preview["jobs"][0]["size"]}
+
+
 async def test_schedules_and_search(make_server: Callable[..., MCPServer], mode: str):
     async with Client(make_server(), mode=mode) as client:
         sid = (await ok(client, "save_segment_definition", {"name": "Loyal US", "pql": US}))[

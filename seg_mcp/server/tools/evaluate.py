@@ -124,6 +124,9 @@ async def export_audience(
     status: Annotated[
         list[Literal["realized", "existing", "exited"]] | None, Field(max_length=3)
     ] = None,
+    evaluate_first: Annotated[
+        bool, Field(description="Evaluate the segments as part of the export (no segment job).")
+    ] = False,
     wait_seconds: Wait = DEFAULT_WAIT,
     sandbox: Sandbox = None,
 ) -> JobsOut:
@@ -147,6 +150,7 @@ async def export_audience(
                 for s in segment_ids
             ]
         ),
+        evaluation_info={"segmentation": True} if evaluate_first else None,
     )
     job = await call.write(
         "createExportJob",
