@@ -107,7 +107,9 @@ async def save_audience(
     sandbox: Sandbox = None,
 ) -> SavedAudience:
     """Create an audience (from PQL, or external with external_id), or update one (id): given
-    fields are patched, or the whole audience replaced with replace=true."""
+    fields are patched, or the whole audience replaced with replace=true. For a query to
+    evaluate or export, save_segment_definition is the usual choice; an audience is for Audience
+    Portal's lifecycle or external members."""
     client = call.client
     if pql is not None:
         report = check(pql, await call.runtime.catalog(call.sandbox))
