@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import anyio.to_thread
 import httpx2
 import pytest
+from starlette.applications import Starlette
 
 from seg_mcp.aep import AEPClient
 from seg_mcp.aep.errors import BadRequestError, NotFoundError
@@ -188,6 +190,61 @@ async def test_estimate_counts_every_namespace_and_sees_loaded_profiles(
         total, shown = await estimate_of(aep)
         assert total == 303
         assert shown == {**truth, "CRMID": 3, "7": 3} == {ids[ns]: n for ns, n in sql(app, ns_sql)}
+
+
+async def test_results_are_those_of_the_evaluation_after_a_restart_or_a_load(
+    sandbox_settings: SandboxSettings, tmp_path: Path
+) -> None:
+    """A preview's results, first read after a restart, are its evaluation's; once the data
+    has changed (a load), results already read stay, and those never read are refused (404
+    saying why) rather than taken from other data than the estimate's."""
+
+    async def ready(aep: AEPClient, text: str) -> str:
+        pid = (await aep.create_preview({"predicateExpression": text})).preview_id or ""
+        await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
+        return pid
+
+    async def members(aep: AEPClient, pid: str) -> list[str]:
+        items = [item async for item in aep.iter_preview_results(pid, limit=100)]
+        return [e.entity_id or "" for e in PreviewResults(results=items).entities()]
+
+    async with client_on(sandbox_settings) as (aep, app):
+        first, second, third = [await ready(aep, GOLD) for _ in range(3)]
+        gold = [r[0] for r in sql(app, GOLD_SQL)]
+    async with client_on(sandbox_settings) as (aep, app):
+        assert await members(aep, first) == gold
+        path = tmp_path / "more.jsonl"
+        path.write_text(json.dumps({"_id": "aaa-new", "loyalty": {"tier": "gold"}}) + "\n")
+        svc = app.state.service
+        await anyio.to_thread.run_sync(lambda: load(svc.store, sandbox_info(app), profiles=path))
+        assert await members(aep, first) == gold  # read before the load: kept
+        with pytest.raises(NotFoundError) as refused:
+            await aep.retrieve_preview(second)
+        assert "data changed" in str(refused.value)
+        assert (await aep.retrieve_estimate(second)).estimated_size == len(gold)
+        assert await members(aep, await ready(aep, GOLD)) == ["aaa-new", *gold]
+        await aep.delete_preview(third)
+        with pytest.raises(NotFoundError):
+            await aep.retrieve_estimate(third)
+
+
+async def test_results_first_read_after_the_clock_moved_are_the_evaluations(
+    aep: AEPClient, sandbox_app: Starlette
+) -> None:
+    recent = "select X from xEvent where X.timestamp occurs <= 30 days before now"
+
+    async def ready() -> tuple[str, int]:
+        pid = (await aep.create_preview({"predicateExpression": recent})).preview_id or ""
+        done = await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
+        return pid, done.estimated_size or 0
+
+    pid, size = await ready()
+    assert size > 0
+    store, info = sandbox_app.state.service.store, sandbox_info(sandbox_app)
+    await anyio.to_thread.run_sync(store.db.write, store.set_clock, info, datetime(2040, 1, 1))
+    assert (await ready())[1] == 0  # the query depends on the clock
+    items = [item async for item in aep.iter_preview_results(pid, limit=500)]
+    assert len(items) == size
 
 
 async def test_delete_cancels_a_running_preview(paced: Paced) -> None:
