@@ -20,7 +20,7 @@ from seg_mcp.sandbox import SandboxSettings
 from seg_mcp.sandbox.jobs import previews, profile_facts
 from seg_mcp.sandbox.load import load
 
-from .conftest import Paced, client_on, sandbox_info, settle, sql
+from .conftest import Paced, client_on, definition, sandbox_info, settle, sql
 
 GOLD = 'loyalty.tier = "gold"'
 GOLD_SQL = """SELECT "_id" FROM {profiles} WHERE "loyalty"."tier" = 'gold' ORDER BY "_id" """
@@ -245,6 +245,32 @@ async def test_results_first_read_after_the_clock_moved_are_the_evaluations(
     assert (await ready())[1] == 0  # the query depends on the clock
     items = [item async for item in aep.iter_preview_results(pid, limit=500)]
     assert len(items) == size
+
+
+async def test_results_of_an_in_segment_preview_are_the_membership_it_was_evaluated_on(
+    aep: AEPClient, sandbox_app: Starlette
+) -> None:
+    """Segment jobs change membership without a data load: such a preview's results are
+    stored with its estimate, not when first read."""
+
+    async def run_job(sid: str) -> None:
+        job = await aep.create_segment_job([sid])
+        done = await settle(
+            lambda: aep.retrieve_segment_job(job.id or ""),
+            lambda j: j.status in ("SUCCEEDED", "FAILED", "CANCELLED"),
+        )
+        assert done.status == "SUCCEEDED", done.errors
+
+    seg = await aep.create_segment_definition(definition("tier", GOLD))
+    await run_job(seg.id or "")
+    text = f'inSegment("{seg.id}")'
+    pid = (await aep.create_preview({"predicateExpression": text})).preview_id or ""
+    await settle(lambda: aep.retrieve_estimate(pid), lambda e: e.state == "RESULT_READY")
+    await aep.patch_segment_definition(seg.id or "", definition("tier", 'loyalty.tier = "silver"'))
+    await run_job(seg.id or "")
+    items = [item async for item in aep.iter_preview_results(pid, limit=100)]
+    gold = [r[0] for r in sql(sandbox_app, GOLD_SQL)]
+    assert [e.entity_id for e in PreviewResults(results=items).entities()] == gold
 
 
 async def test_delete_cancels_a_running_preview(paced: Paced) -> None:
