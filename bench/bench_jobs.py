@@ -12,7 +12,7 @@ RESULT_READY, with jobs unpaced (job_step_seconds=0). Each run first times the e
 then the API, interleaved so both see the same machine load. Prints, per query, the median and min
 of `--runs` times of each, whether the API median is within the target of issue 15 (1.5 x the
 engine's median + 20 ms), the estimate, and the first `retrievePreview` page of 100 (its size and
-median time: a preview's members are stored when its results are first read).
+median time, untimed in the API figure).
 """
 
 from __future__ import annotations

@@ -240,21 +240,7 @@ class Store:
         write): sets `has_data` and a new `data_version`."""
         with self._lock:
             self._data_versions[info.schema] = uuid.uuid4().hex
-        cur.execute(
-            f"INSERT OR REPLACE INTO {xdm.quote_ident(SERVICE_SCHEMA)}.meta VALUES (?, ?)",
-            [_generation_key(info), uuid.uuid4().hex],
-        )
         return self._update_sandbox(cur, info, has_data=True)
-
-    def data_generation(self, cur: Cursor, info: SandboxInfo) -> str:
-        """The generation of the sandbox's data as `cur`'s transaction sees it: new with every
-        `mark_data`, and kept across restarts (what a job derives from the data later, such as
-        a preview's members, is pinned to it)."""
-        row = cur.execute(
-            f"SELECT value FROM {xdm.quote_ident(SERVICE_SCHEMA)}.meta WHERE key = ?",
-            [_generation_key(info)],
-        ).fetchone()
-        return str(row[0]) if row else ""
 
     def data_version(self, info: SandboxInfo) -> str:
         """A token that changes whenever the sandbox's data may have changed (`mark_data`), and
@@ -304,10 +290,6 @@ class Store:
             [kind, oid],
         ).fetchall()
         return bool(rows)
-
-
-def _generation_key(info: SandboxInfo) -> str:
-    return f"data_generation:{info.schema}"
 
 
 class DatabaseInUse(RuntimeError):

@@ -137,41 +137,26 @@ def members_table(
 ) -> Iterator[str]:
     """A temporary table `(_id, *columns)` of the profiles that qualify for `query` (one row
     each; optionally narrowed by `where`, a condition on `q."_id"`; `columns` are expressions
-    over it, named), dropped on exit. `query` is a parsed query or its `members_sql`. Engine
-    limits become `JobFailure`."""
+    over it, named), dropped on exit. Engine limits become `JobFailure`."""
     table = "job_members_" + uuid.uuid4().hex
-    sql = query if isinstance(query, str) else members_sql(cur, info, query, now=now)
     try:
+        sql = engine.members_sql(info, query, now=now, cur=cur)
         narrowed = f" WHERE {where}" if where else ""
         select = ", ".join(('q."_id"', *columns))
         cur.execute(
             f'CREATE TEMP TABLE "{table}" AS SELECT {select} FROM ({sql}) AS q("_id"){narrowed}'
         )
+    except engine.UnsupportedQuery as exc:
+        raise JobFailure(str(exc)) from exc
     except duckdb.Error as exc:
-        raise evaluation_failure(info, exc) from exc
+        log.exception("evaluation failed in sandbox %s", info.name)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise JobFailure(f"the local sandbox could not evaluate the query: {first}") from exc
     try:
         yield f'"{table}"'
     finally:
         with contextlib.suppress(duckdb.Error):  # an aborted transaction drops it anyway
             cur.execute(f'DROP TABLE IF EXISTS "{table}"')
-
-
-def members_sql(cur: Cursor, info: SandboxInfo, query: Any, *, now: datetime) -> str:
-    """The SELECT of the profile ids that qualify for `query`; engine limits become
-    `JobFailure`."""
-    try:
-        return engine.members_sql(info, query, now=now, cur=cur)
-    except engine.UnsupportedQuery as exc:
-        raise JobFailure(str(exc)) from exc
-    except duckdb.Error as exc:
-        raise evaluation_failure(info, exc) from exc
-
-
-def evaluation_failure(info: SandboxInfo, exc: duckdb.Error) -> JobFailure:
-    """The `JobFailure` of a query DuckDB could not run (logged)."""
-    log.exception("evaluation failed in sandbox %s", info.name)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return JobFailure(f"the local sandbox could not evaluate the query: {first}")
 
 
 def namespace_counts(cur: Cursor, info: SandboxInfo, ids_table: str) -> dict[str, int]:

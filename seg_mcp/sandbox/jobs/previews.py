@@ -18,7 +18,6 @@ import math
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
 from seg_mcp.sandbox.db import Cursor
@@ -26,10 +25,8 @@ from seg_mcp.sandbox.jobs import profile_facts
 from seg_mcp.sandbox.jobs.common import (
     LOCAL,
     Change,
-    JobFailure,
     guarded,
     key,
-    members_sql,
     members_table,
     query_of,
     touch,
@@ -43,16 +40,11 @@ from seg_mcp.sandbox.jobs.profile_facts import (
     member_counts,
 )
 from seg_mcp.sandbox.store import SandboxInfo, now_ms
-from seg_mcp.sandbox.xdm import MEMBERSHIP_TABLE
 
 KIND: Final = "preview"
 #: Adobe's identity namespace ids for the standard namespaces (others are shown by code).
 NAMESPACE_IDS = {"ECID": "4", "Email": "6", "Phone": "7"}
 NEW, RUNNING, READY, FAILED = "NEW", "RUNNING", "RESULT_READY", "FAILED"
-#: Under `_local`: the pin of members not stored yet (`Evaluation.pin`), or EXPIRED.
-PIN, EXPIRED = "members", "expired"
-#: Evaluations of a preview whose data changes while it runs, before it fails.
-MAX_EVALUATIONS = 3
 
 
 def new_preview_id() -> tuple[str, str]:
@@ -109,10 +101,7 @@ class Evaluation:
     cutoff: int  # buckets [0, cutoff) are read
     rows: dict[int, tuple[int, int]]  # bucket -> (profiles, matched)
     namespaces: dict[int, dict[str, int]]  # bucket -> namespace -> matched
-    members: list[str]  # stored with the result; unless `pin`:
-    #: {"generation", "at", "cutoff", "limit"}: the members are stored when first asked for
-    #: (`materialize`), from the data of that generation at evaluation time `at`.
-    pin: dict[str, Any] | None = None
+    members: list[str]
 
     def upto(self, buckets: int) -> Progress:
         progress = Progress()
@@ -134,78 +123,27 @@ def sample_buckets(total: int, threshold: int) -> int:
     return max(1, math.ceil(fraction * BUCKETS))
 
 
-def _where(cutoff: int) -> str:
-    return f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
-
-
 def evaluate(
     cur: Cursor, jobs: JobContext, info: SandboxInfo, local: dict[str, Any], facts: ProfileFacts
 ) -> Any:
-    """The counts; the members too when the query reads segment membership (which segment jobs
-    change without a new data generation), else a pin to compute them from when asked."""
-    total, limit = facts.total, jobs.settings.preview_max_results
+    query = query_of(local)
+    total = facts.total
     cutoff = sample_buckets(total, jobs.settings.sample_threshold)
+    where = f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
     now, h = jobs.store.now(info), f"{profile_facts.hash_sql('q')} AS h"
-    sql = members_sql(cur, info, query_of(local), now=now)
-    ids: list[Any] = []
-    eager = info.table(MEMBERSHIP_TABLE) in sql
-    cur.execute("BEGIN TRANSACTION")  # one snapshot: the counts, the ids, the data's generation
-    try:
-        generation = jobs.store.data_generation(cur, info)
-        with members_table(cur, info, sql, now=now, where=_where(cutoff), columns=(h,)) as m:
-            matched, namespaces = member_counts(cur, info, facts, m)
-            if eager:
-                ids = cur.execute(f'SELECT "_id" FROM {m} ORDER BY 1 LIMIT ?', [limit]).fetchall()
-    finally:
-        cur.execute("ROLLBACK")
-    pin = None
-    if not eager:
-        pin = {"generation": generation, "at": now.isoformat(), "cutoff": cutoff, "limit": limit}
+    with members_table(cur, info, query, now=now, where=where, columns=(h,)) as m:
+        matched, namespaces = member_counts(cur, info, facts, m)
+        ids = cur.execute(
+            f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
+            [jobs.settings.preview_max_results],
+        ).fetchall()
     return Evaluation(
         total=total,
         cutoff=cutoff,
         rows={b: (n, matched.get(b, 0)) for b, n in facts.sizes.items() if b < cutoff},
         namespaces=namespaces,
         members=[str(r[0]) for r in ids],
-        pin=pin,
     )
-
-
-def materialize(
-    cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str
-) -> dict[str, Any] | None:
-    """Inside a write: store the members of a ready preview whose members are pinned (the first
-    `limit` by id, from the data of the pinned generation at the pinned time); if the data has
-    changed since, they are lost: the preview is marked EXPIRED (see `expired`)."""
-    doc = jobs.store.get(cur, info, KIND, pid)
-    pin = doc[LOCAL].get(PIN) if doc is not None else None
-    if doc is None or not isinstance(pin, dict):
-        return doc
-    if jobs.store.data_generation(cur, info) != pin["generation"]:
-        doc[LOCAL][PIN] = EXPIRED
-    else:
-        at = datetime.fromisoformat(pin["at"])
-        sql = members_sql(cur, info, query_of(doc[LOCAL]), now=at)
-        narrowed = f" WHERE {_where(pin['cutoff'])}" if pin["cutoff"] < BUCKETS else ""
-        cur.execute(
-            f"INSERT INTO {info.table('preview_members')} "
-            'SELECT ?, row_number() OVER (ORDER BY "_id") - 1, "_id" '
-            f'FROM (SELECT q."_id" FROM ({sql}) AS q("_id"){narrowed} ORDER BY 1 LIMIT ?)',
-            [pid, pin["limit"]],
-        )
-        del doc[LOCAL][PIN]
-    jobs.store.put(cur, info, KIND, pid, doc)
-    return doc
-
-
-def pinned(doc: dict[str, Any]) -> bool:
-    """Whether a ready preview's members are still to be stored (`materialize`)."""
-    return isinstance(doc.get(LOCAL, {}).get(PIN), dict)
-
-
-def expired(doc: dict[str, Any]) -> bool:
-    """Whether a preview's members were lost to a change of the data before anyone asked."""
-    return doc.get(LOCAL, {}).get(PIN) == EXPIRED
 
 
 def _estimate_fields(progress: Progress, total: int, to_read: int | None = None) -> dict[str, Any]:
@@ -304,24 +242,17 @@ def _finish(
     ev: Any,
     draft: Draft | None = None,
 ) -> bool:
-    """Inside a write: store the result; False if the data changed since `ev` was evaluated
-    and its members, pinned, could no longer be computed (evaluate again)."""
     doc = _stored(cur, jobs, info, pid, draft)
     if doc is None or doc["state"] not in (NEW, RUNNING):
-        return True  # (no members stored yet: they are stored with RESULT_READY, here)
-    if ev.pin is not None:
-        if jobs.store.data_generation(cur, info) != ev.pin["generation"]:
-            return False
-        doc[LOCAL] = {**doc[LOCAL], PIN: ev.pin}
-    elif ev.members:
+        return False  # (no members stored yet: they are stored with RESULT_READY, here)
+    if ev.members:
         cur.execute(
             f"INSERT INTO {info.table('preview_members')} "
             "SELECT ?, unnest(range(?)), unnest(?::VARCHAR[])",
             [pid, len(ev.members), ev.members],
         )
     doc["estimate"] = fields
-    matched = fields["profilesMatchedSoFar"]
-    doc["resultCount"] = len(ev.members) if ev.pin is None else min(matched, ev.pin["limit"])
+    doc["resultCount"] = len(ev.members)
     doc["state"] = READY
     doc["updateTime"] = now_ms()
     _put(cur, jobs, info, doc, draft)
@@ -357,25 +288,15 @@ async def run(jobs: JobContext, info: SandboxInfo, pid: str, draft: Draft | None
 async def _work(
     jobs: JobContext, info: SandboxInfo, pid: str, local: dict[str, Any], draft: Draft | None
 ) -> None:
-    for _ in range(MAX_EVALUATIONS):
-        facts = await profile_facts.current(jobs.store, info)
-        ev = await jobs.store.db.aread(evaluate, jobs, info, local, facts)
-        to_read = sum(n for n, _ in ev.rows.values())
-        if jobs.watched and not await _reveal(jobs, info, pid, ev, to_read):
-            return  # deleted or failed meanwhile
-        fields = _estimate_fields(ev.upto(ev.cutoff), ev.total, to_read)
-        if await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev, draft):
-            return
-    raise JobFailure("the sandbox's data kept changing while the preview ran; create it again.")
-
-
-async def _reveal(
-    jobs: JobContext, info: SandboxInfo, pid: str, ev: Evaluation, to_read: int
-) -> bool:
-    """The paced steps before the result (False once the preview is deleted or failed)."""
+    facts = await profile_facts.current(jobs.store, info)
+    ev = await jobs.store.db.aread(evaluate, jobs, info, local, facts)
     steps = jobs.settings.job_steps
-    for step in range(steps):
+    to_read = sum(n for n, _ in ev.rows.values())
+    for step in range(steps + 1) if jobs.watched else (steps,):  # unwatched: the result only
         fields = _estimate_fields(ev.upto(math.ceil(ev.cutoff * step / steps)), ev.total, to_read)
+        if step == steps:
+            await jobs.store.db.awrite(_finish, jobs, info, pid, fields, ev, draft)
+            return
 
         def progress(doc: dict[str, Any], fields: dict[str, Any] = fields) -> bool:
             if doc["state"] != RUNNING:
@@ -385,9 +306,8 @@ async def _reveal(
 
         doc = await transition(jobs, info, KIND, pid, progress)
         if doc is None or doc["state"] != RUNNING:
-            return False
+            return  # deleted or failed meanwhile
         await jobs.pace()
-    return True
 
 
 def delete(cur: Cursor, jobs: JobContext, info: SandboxInfo, pid: str) -> bool:

@@ -86,18 +86,6 @@ async def get_preview(ctx: Ctx) -> Response:
     offset = _offset(ctx)
     limit = int_param(ctx, "limit", 1000, low=1, high=MAX_PAGE)
     doc = await stored(ctx, previews.KIND, pid, _missing)
-    if doc["state"] == previews.READY and previews.pinned(doc):  # first asked: store them
-        found = await ctx.write(previews.materialize, ctx.jobs, ctx.sandbox, pid)
-        if found is None:
-            raise _missing(pid)
-        doc = found
-    if previews.expired(doc):
-        raise not_found(
-            "preview job results",
-            pid,
-            hint="The sandbox's data changed after this preview was evaluated, before its "
-            "results were first read, so they are no longer available; create a new preview.",
-        )
     rows: list[tuple[str, Any]] = []
     if doc["state"] == previews.READY:
         rows = await ctx.read(previews.page, ctx.sandbox, pid, offset, limit)
