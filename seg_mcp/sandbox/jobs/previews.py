@@ -132,15 +132,18 @@ def evaluate(
     where = f"{bucket_sql('q')} < {cutoff}" if cutoff < BUCKETS else ""
     now, h = jobs.store.now(info), f"{profile_facts.hash_sql('q')} AS h"
     with members_table(cur, info, query, now=now, where=where, columns=(h,)) as m:
-        matched, namespaces = member_counts(cur, info, facts, m)
+        matched, namespaces = member_counts(cur, info, facts, m, by_bucket=jobs.watched)
         ids = cur.execute(
             f'SELECT "_id" FROM {m} ORDER BY "_id" LIMIT ?',
             [jobs.settings.preview_max_results],
         ).fetchall()
+    sizes = {b: n for b, n in facts.sizes.items() if b < cutoff}
+    if not jobs.watched:  # only the totals are shown: all of them as bucket 0's
+        sizes = {0: sum(sizes.values())}
     return Evaluation(
         total=total,
         cutoff=cutoff,
-        rows={b: (n, matched.get(b, 0)) for b, n in facts.sizes.items() if b < cutoff},
+        rows={b: (n, matched.get(b, 0)) for b, n in sizes.items()},
         namespaces=namespaces,
         members=[str(r[0]) for r in ids],
     )
