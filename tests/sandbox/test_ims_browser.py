@@ -12,17 +12,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx2
 import pytest
+from browser import chromium_options, needs_chromium
 from loopback import serve
 
 from seg_mcp.sandbox import SandboxService, SandboxSettings, create_app
 
 from .imsflow import NATIVE, authorize_params, gateway, pkce
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -46,16 +43,7 @@ def test_sign_in_through_chromium(served: str, tmp_path: Path) -> None:
     query = urlencode(authorize_params(challenge, redirect_uri=redirect_uri, state="s-browser"))
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
+            **chromium_options(tmp_path / "chromium-profile")
         )
         try:
             page = context.new_page()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browser import chromium_options, needs_chromium
 from mcp import Client
 from mcp.client import advertise
 from mcp.server import MCPServer
@@ -24,11 +24,7 @@ from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from seg_mcp.server import apps
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 US = 'homeAddress.countryCode = "US"'
 GOLD = 'loyalty.tier = "gold"'
@@ -115,17 +111,7 @@ def bars(out: dict[str, Any]) -> tuple[list[str], list[int]]:
 
 def launch(pw: Any, profile: Path) -> Any:
     return pw.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        viewport={"width": 800, "height": 1000},
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-        ],
+        **chromium_options(profile, viewport={"width": 800, "height": 1000})
     )
 
 
