@@ -53,7 +53,8 @@ async def preview_audience(
     sandbox: Sandbox = None,
 ) -> JobsOut:
     """Estimate the size of a PQL query (or a saved definition's) and preview sample members,
-    without saving or evaluating anything. size_known=false means not known yet, not empty."""
+    without saving or evaluating anything. size_known=false means not known yet, not empty.
+    To learn which values a field holds, use field_values (one call), not previews."""
     if (pql is None) == (definition_id is None):
         raise Refusal("give pql or definition_id (one of them).")
     if definition_id is not None:

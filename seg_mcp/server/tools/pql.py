@@ -132,7 +132,7 @@ async def find_fields(
     sandbox: Sandbox = None,
 ) -> FieldsOut:
     """Browse the sandbox's profile or event (xEvent) fields from its union schema: path, type,
-    description, searchable. Use real paths in PQL."""
+    description, searchable. Use real paths in PQL; a field's values: field_values."""
     catalog = await call.runtime.catalog(call.sandbox)
     words = (search or "").lower().split()
     prefix = f"{under}." if under else ""
