@@ -121,12 +121,12 @@ def _called_operations(module: object) -> set[str]:
 
 def test_declared_operations_match_the_code():
     """Each toolset module calls exactly the operations its tools declare (the helpers in
-    `_jobs` work for the evaluate (with compare) and jobs toolsets)."""
+    `_jobs` work for the evaluate (with compare), jobs and field_values tools)."""
     helpers = _called_operations(_jobs)
     for module in MODULES:
         declared = {op for s in module.TOOLS for op in s.operations}
         called = _called_operations(module)
-        if module.__name__.endswith((".evaluate", ".compare", ".jobs")):
+        if module.__name__.endswith((".evaluate", ".compare", ".jobs", ".values")):
             called |= helpers & declared
         assert called == declared, module.__name__
 

@@ -18,7 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from seg_mcp.aep.models.export_jobs import ExportJob, ExportJobStatus
 from seg_mcp.aep.models.local import Sample
-from seg_mcp.aep.models.previews import Estimate, PreviewState
+from seg_mcp.aep.models.previews import CreatePreviewRequest, Estimate, PreviewState
 from seg_mcp.aep.models.segment_jobs import SegmentJob, SegmentJobStatus
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.reconcile import made_since, quietly, recent
@@ -257,6 +257,18 @@ async def stamp(call: Call, jobs: list[Job]) -> list[Job]:
     if now is None:
         return jobs
     return [j.model_copy(update={"evaluatedAt": now}) if j.evaluatedAt else j for j in jobs]
+
+
+async def start_preview(call: Call, pql: str) -> str:
+    """Start a preview of `pql` (already checked); its previewId."""
+    body = CreatePreviewRequest(predicate_expression=pql)
+    started = await call.client.create_preview(body, sandbox=call.sandbox)
+    if not started.preview_id:
+        raise Refusal(
+            "the platform started no preview (no previewId in its answer)",
+            hint="Call the tool again; if it keeps failing, report it.",
+        )
+    return started.preview_id
 
 
 async def preview(call: Call, preview_id: str, sample: int) -> Job:

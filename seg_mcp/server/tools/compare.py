@@ -11,7 +11,6 @@ from typing import Annotated
 import anyio
 from pydantic import BaseModel, Field
 
-from seg_mcp.aep.models.previews import CreatePreviewRequest
 from seg_mcp.server.apps import audience_view
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.pqlcheck import require_valid
@@ -145,11 +144,8 @@ async def compare_audiences(
 
     async def count(i: int, members: list[str]) -> None:
         async with limiter:
-            body = CreatePreviewRequest(predicate_expression=combined(compared, set(members)))
-            started = await call.client.create_preview(body, sandbox=call.sandbox)
-            if not started.preview_id:
-                raise Refusal("the platform started no preview (no previewId in its answer)")
-            job = await _jobs.wait_preview(call, started.preview_id, wait_seconds, 0)
+            preview_id = await _jobs.start_preview(call, combined(compared, set(members)))
+            job = await _jobs.wait_preview(call, preview_id, wait_seconds, 0)
         known = job.size_known and job.size is not None
         regions[i] = Region(
             members=members,

@@ -15,7 +15,6 @@ from seg_mcp.aep.models.export_jobs import (
     ExportFilter,
     ExportSegmentFilter,
 )
-from seg_mcp.aep.models.previews import CreatePreviewRequest
 from seg_mcp.server.apps import audience_view
 from seg_mcp.server.pqlcheck import require_valid
 from seg_mcp.server.runtime import DEFAULT_WAIT, Call
@@ -66,14 +65,8 @@ async def preview_audience(
             raise Refusal(f"segment definition {definition_id} has no PQL expression to preview.")
     assert pql is not None
     require_valid(pql, await call.runtime.catalog(call.sandbox))
-    body = CreatePreviewRequest(predicate_expression=pql)
-    started = await call.client.create_preview(body, sandbox=call.sandbox)
-    if not started.preview_id:
-        raise Refusal(
-            "the platform started no preview (no previewId in its answer)",
-            hint="Call preview_audience again; if it keeps failing, report it.",
-        )
-    job = await _jobs.wait_preview(call, started.preview_id, wait_seconds, sample)
+    preview_id = await _jobs.start_preview(call, pql)
+    job = await _jobs.wait_preview(call, preview_id, wait_seconds, sample)
     return JobsOut(jobs=[job])
 
 

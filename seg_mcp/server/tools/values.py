@@ -13,13 +13,14 @@ import anyio
 from pydantic import Field
 
 from seg_mcp.aep.models.local import FieldValues, FieldValuesRequest, Sample, Share, ValueCount
-from seg_mcp.aep.models.previews import CreatePreviewRequest, Estimate, PreviewState
+from seg_mcp.aep.models.previews import Estimate, PreviewState
 from seg_mcp.pql.catalog import FieldCatalog, FieldInfo, FieldRoot
 from seg_mcp.server.apps import audience_view
 from seg_mcp.server.output import Output, Text, clean
 from seg_mcp.server.pqlcheck import require_valid
 from seg_mcp.server.runtime import MAX_WAIT, Call
 from seg_mcp.server.toolkit import Refusal, Sandbox, ToolSpec, hints, tool
+from seg_mcp.server.tools import _jobs
 from seg_mcp.server.tools._params import OptionalPql
 
 TOOLS: list[ToolSpec] = []
@@ -130,15 +131,10 @@ def _condition(root: FieldRoot, test: str, within: str | None) -> str:
 
 async def _estimate(call: Call, pql: str, deadline: float) -> Estimate:
     """The final estimate of a preview of `pql` (a Refusal when it fails or takes too long)."""
-    client = call.client
-    started = await client.create_preview(
-        CreatePreviewRequest(predicate_expression=pql), sandbox=call.sandbox
-    )
-    if not started.preview_id:
-        raise Refusal("the platform started no preview (no previewId in its answer).")
+    preview_id = await _jobs.start_preview(call, pql)
     delay = 0.1
     while True:
-        estimate = await client.retrieve_estimate(started.preview_id, sandbox=call.sandbox)
+        estimate = await call.client.retrieve_estimate(preview_id, sandbox=call.sandbox)
         if estimate.state == PreviewState.RESULT_READY:
             return estimate
         if estimate.state == PreviewState.FAILED:
